@@ -1,0 +1,1 @@
+"""Agents context: agents, workflows, executions, tasks and agent messaging (to be built)."""

@@ -1,0 +1,1 @@
+"""Notifications context: real-time, email, push and preferences (to be built)."""

@@ -1,0 +1,1 @@
+"""Projects context: projects, teams and resources (to be built)."""

@@ -1,0 +1,9 @@
+"""``python -m streams`` runs the ``dafnck`` command."""
+
+from __future__ import annotations
+
+import sys
+
+from streams.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""The ``dafnck`` command line: one module per subcommand group, wired in ``main``."""

@@ -1,0 +1,271 @@
+"""The topic catalog: every Kafka topic of the platform, declared once.
+
+Code never spells a topic name as a string; it asks this module (``topics.AGENT_EVENTS``,
+``topics.by_name("agent-events")``). ``dafnck topics apply`` makes the cluster match it and
+``dafnck schemas check`` makes sure every type named here has a schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+DAY_MS = 24 * 60 * 60 * 1000
+DLQ_SUFFIX = ".dlq"
+
+
+class Compatibility(str, Enum):
+    """Schema evolution modes, with the meaning Confluent Schema Registry gives them."""
+
+    BACKWARD = "BACKWARD"
+    BACKWARD_TRANSITIVE = "BACKWARD_TRANSITIVE"
+    FORWARD = "FORWARD"
+    FORWARD_TRANSITIVE = "FORWARD_TRANSITIVE"
+    FULL = "FULL"
+    FULL_TRANSITIVE = "FULL_TRANSITIVE"
+    NONE = "NONE"
+
+    @property
+    def base(self) -> str:
+        """The mode without its ``_TRANSITIVE`` suffix (BACKWARD, FORWARD, FULL or NONE)."""
+        return self.value.removesuffix("_TRANSITIVE")
+
+    @property
+    def transitive(self) -> bool:
+        """True when a new version is checked against every earlier version, not just the last."""
+        return self.value.endswith("_TRANSITIVE")
+
+
+class TopicKind(str, Enum):
+    EVENTS = "events"
+    COMMANDS = "commands"
+    DEAD_LETTER = "dead-letter"
+
+
+# Consumer groups named by the design; each is the id of the Faust app that consumes with it.
+NOTIFICATION_CONSUMERS = "notification-consumers"
+ANALYTICS_CONSUMERS = "analytics-consumers"
+AUDIT_CONSUMERS = "audit-consumers"
+AGENTS_SERVICE = "agents-svc"
+USERS_SERVICE = "users-svc"
+PROJECTS_SERVICE = "projects-svc"
+EDGE = "edge"
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """One topic: its shape on the cluster and its place in the contract."""
+
+    name: str
+    kind: TopicKind
+    partitions: int
+    replication: int
+    retention_ms: int
+    cleanup_policy: str
+    key: str
+    owner: str
+    types: tuple[str, ...]
+    consumer_groups: tuple[str, ...]
+    compatibility: Compatibility
+    description: str = ""
+    configs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def dlq(self) -> str:
+        """Name of this topic's dead-letter twin."""
+        return self.name + DLQ_SUFFIX
+
+    @property
+    def has_dlq(self) -> bool:
+        """Every consumed topic has a dead-letter twin; dead-letter topics do not."""
+        return self.kind is not TopicKind.DEAD_LETTER and bool(self.consumer_groups)
+
+    def topic_configs(self) -> dict[str, str]:
+        """The Kafka topic-level configs ``topics apply`` sets."""
+        return {
+            "retention.ms": str(self.retention_ms),
+            "cleanup.policy": self.cleanup_policy,
+            **self.configs,
+        }
+
+
+def _events(
+    name: str,
+    *,
+    partitions: int,
+    retention_days: int,
+    owner: str,
+    key: str,
+    types: tuple[str, ...],
+    groups: tuple[str, ...],
+    compatibility: Compatibility = Compatibility.BACKWARD,
+    description: str = "",
+) -> TopicSpec:
+    return TopicSpec(
+        name=name,
+        kind=TopicKind.EVENTS,
+        partitions=partitions,
+        replication=1,
+        retention_ms=retention_days * DAY_MS,
+        cleanup_policy="delete",
+        key=key,
+        owner=owner,
+        types=types,
+        consumer_groups=groups,
+        compatibility=compatibility,
+        description=description,
+    )
+
+
+def _commands(
+    name: str, *, partitions: int, consumer: str, key: str, types: tuple[str, ...]
+) -> TopicSpec:
+    return TopicSpec(
+        name=name,
+        kind=TopicKind.COMMANDS,
+        partitions=partitions,
+        replication=1,
+        retention_ms=7 * DAY_MS,
+        cleanup_policy="delete",
+        key=key,
+        owner=EDGE,
+        types=types,
+        consumer_groups=(consumer,),
+        compatibility=Compatibility.BACKWARD,
+        description=f"Commands for {consumer}; written by the edge.",
+    )
+
+
+_ALL_EVENT_CONSUMERS = (NOTIFICATION_CONSUMERS, ANALYTICS_CONSUMERS, AUDIT_CONSUMERS)
+
+AGENT_EVENTS = _events(
+    "agent-events",
+    partitions=3,
+    retention_days=7,
+    owner=AGENTS_SERVICE,
+    key="agent id (subject of the event)",
+    types=("AgentCreated", "AgentUpdated", "AgentDeleted", "AgentStatusChanged"),
+    groups=_ALL_EVENT_CONSUMERS,
+    description="Lifecycle of agents, workflows, executions, tasks and agent messages.",
+)
+USER_EVENTS = _events(
+    "user-events",
+    partitions=2,
+    retention_days=30,
+    owner=USERS_SERVICE,
+    key="user id (subject of the event)",
+    types=("UserCreated", "UserUpdated", "UserDeactivated", "RoleAssigned", "RoleRevoked"),
+    groups=_ALL_EVENT_CONSUMERS,
+    description="Identity: users, roles and security-relevant actions.",
+)
+PROJECT_EVENTS = _events(
+    "project-events",
+    partitions=3,
+    retention_days=7,
+    owner=PROJECTS_SERVICE,
+    key="project id (subject of the event)",
+    types=(),
+    groups=_ALL_EVENT_CONSUMERS,
+    description="Projects, team members, resources and allocations.",
+)
+NOTIFICATION_EVENTS = _events(
+    "notification-events",
+    partitions=3,
+    retention_days=7,
+    owner=NOTIFICATION_CONSUMERS,
+    key="recipient user id",
+    types=(),
+    groups=(ANALYTICS_CONSUMERS, AUDIT_CONSUMERS),
+    description="Notifications created, delivered, read; preferences changed.",
+)
+ANALYTICS_EVENTS = _events(
+    "analytics-events",
+    partitions=3,
+    retention_days=7,
+    owner=ANALYTICS_CONSUMERS,
+    key="metric or report id",
+    types=(),
+    groups=(AUDIT_CONSUMERS,),
+    description="Tracked events, windowed aggregates and generated reports.",
+)
+
+AGENT_COMMANDS = _commands(
+    "agent-commands", partitions=3, consumer=AGENTS_SERVICE, key="agent id", types=()
+)
+USER_COMMANDS = _commands(
+    "user-commands", partitions=2, consumer=USERS_SERVICE, key="user id", types=()
+)
+PROJECT_COMMANDS = _commands(
+    "project-commands", partitions=3, consumer=PROJECTS_SERVICE, key="project id", types=()
+)
+NOTIFICATION_COMMANDS = _commands(
+    "notification-commands",
+    partitions=3,
+    consumer=NOTIFICATION_CONSUMERS,
+    key="recipient user id",
+    types=(),
+)
+ANALYTICS_COMMANDS = _commands(
+    "analytics-commands",
+    partitions=3,
+    consumer=ANALYTICS_CONSUMERS,
+    key="metric or report id",
+    types=(),
+)
+
+_PRIMARY: tuple[TopicSpec, ...] = (
+    AGENT_EVENTS,
+    USER_EVENTS,
+    PROJECT_EVENTS,
+    NOTIFICATION_EVENTS,
+    ANALYTICS_EVENTS,
+    AGENT_COMMANDS,
+    USER_COMMANDS,
+    PROJECT_COMMANDS,
+    NOTIFICATION_COMMANDS,
+    ANALYTICS_COMMANDS,
+)
+
+
+def _dead_letter_twin(spec: TopicSpec) -> TopicSpec:
+    # Same partition count so a poison message keeps its partition; kept longer than the
+    # source so an operator has time to inspect and replay it.
+    return TopicSpec(
+        name=spec.dlq,
+        kind=TopicKind.DEAD_LETTER,
+        partitions=spec.partitions,
+        replication=spec.replication,
+        retention_ms=max(spec.retention_ms, 30 * DAY_MS),
+        cleanup_policy="delete",
+        key=f"as on {spec.name}",
+        owner=f"consumers of {spec.name}",
+        types=(),
+        consumer_groups=(),
+        compatibility=Compatibility.NONE,
+        description=f"Dead-letter twin of {spec.name}: original bytes, reason in headers.",
+    )
+
+
+CATALOG: tuple[TopicSpec, ...] = _PRIMARY + tuple(
+    _dead_letter_twin(t) for t in _PRIMARY if t.has_dlq
+)
+_BY_NAME = {t.name: t for t in CATALOG}
+
+
+def by_name(name: str) -> TopicSpec:
+    """Look a topic up by name; raises KeyError naming the known topics when absent."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        known = ", ".join(sorted(_BY_NAME))
+        raise KeyError(f"unknown topic {name!r}; the catalog has: {known}") from None
+
+
+def all_topics() -> tuple[TopicSpec, ...]:
+    """Every topic of the catalog, primary topics first, then dead-letter twins."""
+    return CATALOG
+
+
+def consumer_groups() -> tuple[str, ...]:
+    """Every consumer group named by the catalog, sorted."""
+    return tuple(sorted({g for t in CATALOG for g in t.consumer_groups}))

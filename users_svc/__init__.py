@@ -1,0 +1,1 @@
+"""Users context: identity, JWT auth and RBAC (to be built)."""
