@@ -1,0 +1,109 @@
+"""The Faust app factory every service uses, with ``/health``, ``/ready`` and ``/metrics``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import faust
+from faust.web import Request, Response, View
+
+from streams import faust_transport, metrics
+from streams.logs import JsonFormatter
+from streams.settings import WorkerSettings
+
+log = logging.getLogger("dafnck.app")
+
+
+def _logging_config(settings: WorkerSettings) -> dict[str, Any]:
+    # Faust's worker applies this with logging.config.dictConfig at start-up.
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {
+                "()": JsonFormatter,
+                "service": settings.service,
+                "version": settings.version,
+                "environment": settings.environment,
+            }
+        },
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": settings.log_level},
+        "loggers": {
+            name: {"level": "WARNING"} for name in ("aiokafka", "faust.transport", "mode")
+        },
+    }
+
+
+def create_app(settings: WorkerSettings, **overrides: Any) -> faust.App:
+    """A Faust app for one service: its id is its consumer group."""
+    faust_transport.register()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    config: dict[str, Any] = {
+        "broker": f"{faust_transport.SCHEME}://{settings.kafka_bootstrap}",
+        "store": settings.store,
+        "datadir": str(settings.data_dir / settings.service),
+        "web_enabled": True,
+        "web_host": settings.web_host,
+        "web_bind": settings.web_host,
+        "web_port": settings.web_port,
+        "web_in_thread": False,
+        "topic_replication_factor": 1,
+        "topic_partitions": 3,
+        "consumer_auto_offset_reset": "earliest",
+        "producer_acks": -1,
+        "producer_linger_ms": 5,
+        "broker_max_poll_records": 2000,
+        "stream_buffer_maxsize": 8192,
+        "logging_config": _logging_config(settings),
+        "version": 1,
+    }
+    config.update(overrides)
+    app = faust.App(settings.service, **config)
+    app.dafnck_settings = settings  # type: ignore[attr-defined]
+    install_web_views(app, settings)
+    return app
+
+
+def install_web_views(app: faust.App, settings: WorkerSettings) -> None:
+    """Add the liveness, readiness and metrics endpoints to the worker's web server."""
+
+    @app.page("/health")
+    class Health(View):
+        async def get(self, request: Request) -> Response:
+            return self.json(
+                {"status": "ok", "service": settings.service, "version": settings.version}
+            )
+
+    @app.page("/ready")
+    class Ready(View):
+        async def get(self, request: Request) -> Response:
+            problems = readiness_problems(app)
+            body = {"ready": not problems, "service": settings.service, "problems": problems}
+            return self.json(body, status=200 if not problems else 503)
+
+    @app.page("/metrics")
+    class Metrics(View):
+        async def get(self, request: Request) -> Response:
+            return self.bytes(
+                metrics.render(), content_type="text/plain; version=0.0.4; charset=utf-8"
+            )
+
+
+def readiness_problems(app: faust.App) -> list[str]:
+    """What keeps the worker from being ready (empty when it is ready)."""
+    problems: list[str] = []
+    if not app.producer.started:
+        problems.append("producer not started")
+    if app.rebalancing:
+        problems.append("consumer group rebalancing")
+    if not app.tables.recovery.completed.is_set():
+        problems.append("tables recovering")
+    return problems

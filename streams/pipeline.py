@@ -1,0 +1,168 @@
+"""The per-record pipeline every consumed topic runs through.
+
+record → decode envelope → check type and schema → skip if already processed → handler
+(with retries) → produce the handler's events → mark processed. A record that fails any
+step goes to the topic's dead-letter twin with the reason; the pipeline never stops on a
+bad record and never drops one silently.
+
+Retry policy: a handler exception is retried ``RetryPolicy.attempts`` times in total with
+exponential backoff, holding the partition (so per-key order is kept); after the last
+attempt, or at once for ``PermanentError``, the record is dead-lettered as
+``handler-error``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Literal
+
+from streams import deadletter
+from streams.context import HandlerContext, PermanentError
+from streams.deadletter import Failure
+from streams.envelope import EnvelopeError, decode, encode
+from streams.idempotency import ProcessedStore
+from streams.metrics import (
+    EVENTS_CONSUMED,
+    EVENTS_DEAD_LETTERED,
+    EVENTS_PRODUCED,
+    HANDLER_LATENCY,
+    HANDLER_RETRIES,
+)
+from streams.records import Record, Sender
+from streams.registry import SchemaRegistry, SchemaViolation
+from streams.settings import RetryPolicy
+from streams.tracing import TRACEPARENT, new_trace, trace_from_headers
+from topics import TopicSpec
+
+Handler = Callable[[HandlerContext], Awaitable[None]]
+Outcome = Literal["handled", "ignored", "duplicate", "dead-lettered"]
+CORRELATION_HEADER = "correlationid"
+
+log = logging.getLogger("dafnck.pipeline")
+
+
+class EventPipeline:
+    """Processes the records of one topic for one service."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        topic: TopicSpec,
+        handlers: Mapping[str, Handler],
+        registry: SchemaRegistry,
+        sender: Sender,
+        retry: RetryPolicy | None = None,
+        processed: ProcessedStore | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.service = service
+        self.topic = topic
+        self.handlers = dict(handlers)
+        self.registry = registry
+        self.sender = sender
+        self.retry = retry or RetryPolicy()
+        self.processed = processed
+        self._sleep = sleep
+        # Metric children resolved once: labels() is a dict lookup plus a lock per call.
+        self._consumed = {
+            outcome: EVENTS_CONSUMED.labels(service, topic.name, outcome)
+            for outcome in ("handled", "ignored", "duplicate", "dead-lettered")
+        }
+
+    async def process(self, record: Record) -> Outcome:
+        """Run one record through the pipeline and say what became of it."""
+        started = time.perf_counter()
+        try:
+            envelope = decode(record.value)
+        except EnvelopeError as exc:
+            return await self._dead_letter(record, Failure(exc.reason, exc.detail))
+        if record.key is not None and record.key.decode("utf-8", "replace") != envelope.subject:
+            return await self._dead_letter(
+                record,
+                Failure(deadletter.NOT_ENVELOPE, "subject must equal the record key", "$.subject"),
+            )
+        try:
+            schema = self.registry.check(self.topic, envelope)
+        except SchemaViolation as exc:
+            return await self._dead_letter(record, Failure(exc.reason, exc.detail, exc.path))
+
+        handler = self.handlers.get(envelope.type)
+        if handler is None:
+            self._consumed["ignored"].inc()
+            return "ignored"
+        if self.processed is not None and self.processed.seen(envelope.id):
+            self._consumed["duplicate"].inc()
+            log.debug("duplicate event skipped", extra={"event_id": envelope.id})
+            return "duplicate"
+
+        trace = trace_from_headers(record.headers) or new_trace()
+        ctx: HandlerContext | None = None
+        for attempt in range(1, self.retry.attempts + 1):
+            ctx = HandlerContext(envelope, schema, record, self.service, trace, self.registry)
+            try:
+                await handler(ctx)
+                break
+            except (PermanentError, SchemaViolation) as exc:
+                return await self._handler_failed(record, envelope.type, exc, attempt)
+            except Exception as exc:
+                if attempt >= self.retry.attempts:
+                    return await self._handler_failed(record, envelope.type, exc, attempt)
+                HANDLER_RETRIES.labels(self.service, self.topic.name, envelope.type).inc()
+                log.warning(
+                    "handler failed, retrying",
+                    extra={
+                        "event_id": envelope.id,
+                        "type": envelope.type,
+                        "attempt": attempt,
+                        "error": repr(exc),
+                    },
+                )
+                await self._sleep(self.retry.backoff(attempt))
+        assert ctx is not None
+        for out in ctx.outputs:
+            headers = [
+                (TRACEPARENT, out.trace.header.encode()),
+                (CORRELATION_HEADER, (out.envelope.correlationid or "").encode()),
+            ]
+            await self.sender.send(
+                out.topic.name, out.envelope.subject.encode(), encode(out.envelope), headers
+            )
+            EVENTS_PRODUCED.labels(self.service, out.topic.name, out.envelope.type).inc()
+        if self.processed is not None:
+            self.processed.mark(envelope.id)
+        self._consumed["handled"].inc()
+        HANDLER_LATENCY.labels(self.service, self.topic.name, envelope.type).observe(
+            time.perf_counter() - started
+        )
+        return "handled"
+
+    async def _handler_failed(
+        self, record: Record, type_name: str, exc: BaseException, attempts: int
+    ) -> Outcome:
+        log.error(
+            "handler failed, dead-lettering",
+            extra={"type": type_name, "attempts": attempts, "error": repr(exc)},
+        )
+        return await self._dead_letter(
+            record, Failure(deadletter.HANDLER_ERROR, repr(exc), attempts=attempts)
+        )
+
+    async def _dead_letter(self, record: Record, failure: Failure) -> Outcome:
+        log.warning(
+            "record dead-lettered",
+            extra={
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "reason": failure.reason,
+                "detail": failure.detail,
+            },
+        )
+        await deadletter.dead_letter(self.sender, self.topic, record, failure, self.service)
+        EVENTS_DEAD_LETTERED.labels(self.service, self.topic.name, failure.reason).inc()
+        self._consumed["dead-lettered"].inc()
+        return "dead-lettered"
