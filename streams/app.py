@@ -93,7 +93,7 @@ def install_web_views(app: faust.App, settings: WorkerSettings) -> None:
     class Metrics(View):
         async def get(self, request: Request) -> Response:
             return self.bytes(
-                metrics.render(), content_type="text/plain; version=0.0.4; charset=utf-8"
+                metrics.render(), content_type="text/plain; version=0.0.4"
             )
 
 
@@ -104,6 +104,7 @@ def readiness_problems(app: faust.App) -> list[str]:
         problems.append("producer not started")
     if app.rebalancing:
         problems.append("consumer group rebalancing")
-    if not app.tables.recovery.completed.is_set():
+    recovery = getattr(app.tables, "recovery", None)
+    if recovery is not None and not recovery.completed.is_set():
         problems.append("tables recovering")
     return problems

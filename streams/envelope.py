@@ -130,11 +130,12 @@ def from_dict(obj: dict[str, Any]) -> Envelope:
     if missing:
         raise EnvelopeError("not-envelope", f"missing attribute(s): {', '.join(missing)}")
     if obj["specversion"] != SPECVERSION:
-        raise EnvelopeError("not-envelope", f"specversion must be '1.0', got {obj['specversion']!r}")
+        got = obj["specversion"]
+        raise EnvelopeError("not-envelope", f"specversion must be '1.0', got {got!r}")
     if obj["datacontenttype"] != CONTENT_TYPE:
-        raise EnvelopeError(
-            "not-envelope", f"datacontenttype must be {CONTENT_TYPE!r}, got {obj['datacontenttype']!r}"
-        )
+        got = obj["datacontenttype"]
+        detail = f"datacontenttype must be {CONTENT_TYPE!r}, got {got!r}"
+        raise EnvelopeError("not-envelope", detail)
     for name in ("id", "source", "type", "subject", "time", "dataschema"):
         value = obj[name]
         if not isinstance(value, str) or not value:

@@ -22,16 +22,26 @@ class EventPublisher:
     ) -> None:
         self.source = source
         self.registry = registry or default_registry()
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5
-        )
+        self.bootstrap = bootstrap
+        self._producer: AIOKafkaProducer | None = None
 
     async def __aenter__(self) -> EventPublisher:
+        # Created here, not in __init__, so building and validating needs no connection.
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True, linger_ms=5
+        )
         await self._producer.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self._producer.stop()
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    def _started(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            raise RuntimeError("use EventPublisher as 'async with EventPublisher(...) as p'")
+        return self._producer
 
     def build(
         self,
@@ -64,7 +74,7 @@ class EventPublisher:
             (TRACEPARENT, new_trace().header.encode()),
             (CORRELATION_HEADER, (envelope.correlationid or envelope.id).encode()),
         ]
-        meta = await self._producer.send_and_wait(
+        meta = await self._started().send_and_wait(
             topic.name, encode(envelope), key=envelope.subject.encode(), headers=headers
         )
         return meta.partition, meta.offset
@@ -73,5 +83,5 @@ class EventPublisher:
         self, topic: str, value: bytes, *, key: bytes | None = None, headers: Headers | None = None
     ) -> tuple[int, int]:
         """Produce bytes as they are, unvalidated (for tests of the dead-letter path)."""
-        meta = await self._producer.send_and_wait(topic, value, key=key, headers=headers)
+        meta = await self._started().send_and_wait(topic, value, key=key, headers=headers)
         return meta.partition, meta.offset

@@ -86,12 +86,6 @@ def consume(
 def run_worker(app: faust.App) -> None:
     """Run the app's worker in the foreground until SIGINT/SIGTERM."""
     settings: WorkerSettings = app.dafnck_settings  # type: ignore[attr-defined]
-    worker = faust.Worker(
-        app,
-        loglevel=settings.log_level.lower(),
-        web_port=settings.web_port,
-        web_host=settings.web_host,
-        web_bind=settings.web_host,
-        quiet=True,
-    )
+    # Web host/port are app settings (see create_app); the worker takes logging options only.
+    worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)
     worker.execute_from_commandline()

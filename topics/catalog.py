@@ -8,13 +8,13 @@ Code never spells a topic name as a string; it asks this module (``topics.AGENT_
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 DAY_MS = 24 * 60 * 60 * 1000
 DLQ_SUFFIX = ".dlq"
 
 
-class Compatibility(str, Enum):
+class Compatibility(StrEnum):
     """Schema evolution modes, with the meaning Confluent Schema Registry gives them."""
 
     BACKWARD = "BACKWARD"
@@ -36,7 +36,7 @@ class Compatibility(str, Enum):
         return self.value.endswith("_TRANSITIVE")
 
 
-class TopicKind(str, Enum):
+class TopicKind(StrEnum):
     EVENTS = "events"
     COMMANDS = "commands"
     DEAD_LETTER = "dead-letter"

@@ -79,10 +79,12 @@ UniqueRoles = Annotated[
 class EventData(BaseModel):
     """The ``data`` of one event type and version; subclasses set TOPIC, TYPE and VERSION."""
 
-    # Open content model: a newer producer may add optional fields (BACKWARD topics), and a
-    # consumer on an older model must keep them rather than fail.
+    # Closed content model, like the schema files (additionalProperties: false): unknown
+    # fields are refused. Under Confluent's JSON Schema rules only a closed model lets a
+    # BACKWARD topic add an optional field in a new version; free-form fields (labels,
+    # model_settings) stay free-form through their own types.
     model_config = ConfigDict(
-        extra="allow", frozen=True, populate_by_name=True, serialize_by_alias=True
+        extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True
     )
 
     TOPIC: ClassVar[str]
@@ -107,7 +109,8 @@ class EventData(BaseModel):
 class Changes(BaseModel):
     """A partial update: only the changed fields, each with its new value; at least one."""
 
-    model_config = ConfigDict(extra="allow", frozen=True, json_schema_extra={"minProperties": 1})
+    # Closed, like the ``changes`` schemas: a field this version does not list is refused.
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"minProperties": 1})
 
     # Fields of a Changes model are typed `X | SkipJsonSchema[None] = None`: absent means
     # unchanged. An explicit null would be ambiguous (clear it? keep it?), so it is refused,
@@ -116,7 +119,8 @@ class Changes(BaseModel):
     @classmethod
     def _no_nulls(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            # Only declared fields: an unknown field's value is not ours to judge (open model).
+            # Only declared fields: an unknown field is refused as unknown (extra="forbid"),
+            # whatever its value, and the error should say so rather than talk about nulls.
             nulls = sorted(k for k, v in data.items() if v is None and k in cls.model_fields)
             if nulls:
                 raise ValueError(f"omit unchanged fields instead of sending null: {nulls}")
@@ -124,6 +128,6 @@ class Changes(BaseModel):
 
     @model_validator(mode="after")
     def _not_empty(self) -> Changes:
-        if not self.model_fields_set and not self.model_extra:
+        if not self.model_fields_set:
             raise ValueError("changes must name at least one field")
         return self

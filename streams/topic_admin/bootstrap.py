@@ -8,9 +8,7 @@ from collections.abc import Mapping
 from streams.topic_admin.model import TopicAdminError
 
 KAFKA_ENV = "KAFKA_BOOTSTRAP_SERVERS"
-NO_KAFKA = (
-    "no Kafka: start the local stack with `dafnck stack up` or set KAFKA_BOOTSTRAP_SERVERS"
-)
+NO_KAFKA = "no Kafka: start the local stack with `dafnck stack up` or set KAFKA_BOOTSTRAP_SERVERS"
 
 
 class NoKafkaError(TopicAdminError):

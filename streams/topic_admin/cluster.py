@@ -38,12 +38,14 @@ async def admin_session(
             try:
                 await client.start()
             except KafkaError as exc:
-                raise TopicAdminError(f"cannot reach Kafka at {bootstrap}: {exc}") from None
+                # aiokafka's own text lists resolved socket tuples; the address given reads better.
+                raise TopicAdminError(
+                    f"cannot reach Kafka at {bootstrap}: no broker answered "
+                    f"({type(exc).__name__}); is it running?"
+                ) from None
             yield client
     except TimeoutError:
-        raise TopicAdminError(
-            f"Kafka at {bootstrap} did not answer within {timeout:g} s"
-        ) from None
+        raise TopicAdminError(f"Kafka at {bootstrap} did not answer within {timeout:g} s") from None
     finally:
         await client.close()
 
@@ -109,8 +111,10 @@ async def create(client: AIOKafkaAdminClient, specs: list[TopicSpec]) -> dict[st
     """Create topics in one request; topic -> None when created, else the reason it was not."""
     if not specs:
         return {}
-    new = [NewTopic(s.name, s.partitions, s.replication, topic_configs=s.topic_configs())
-           for s in specs]
+    new = [
+        NewTopic(s.name, s.partitions, s.replication, topic_configs=s.topic_configs())
+        for s in specs
+    ]
     response = await client.create_topics(new)
     outcome: dict[str, str | None] = {}
     for entry in response.to_object()["topic_errors"]:
@@ -158,7 +162,8 @@ async def alter(client: AIOKafkaAdminClient, configs: dict[str, dict[str, str]])
         for res in response.to_object()["resources"]:
             if res["error_code"]:
                 name = res["resource_name"]
-                failed[name] = str(_error(res["error_code"], res["error_message"], f"altering {name}"))
+                error = _error(res["error_code"], res["error_message"], f"altering {name}")
+                failed[name] = str(error)
     return failed
 
 

@@ -1,4 +1,4 @@
-"""Pure comparison of the catalog with a cluster description: what differs, and which topics count."""
+"""Pure comparison of the catalog with a cluster description: what differs, which topics count."""
 
 from __future__ import annotations
 

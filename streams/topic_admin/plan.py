@@ -1,4 +1,4 @@
-"""Pure planning of ``topics apply``: which topics to create, grow or reconfigure, and what to refuse."""
+"""Pure planning of ``topics apply``: what to create, grow or reconfigure, and what to refuse."""
 
 from __future__ import annotations
 
@@ -59,9 +59,7 @@ def plan_topic(spec: TopicSpec, topic: ClusterTopic | None) -> TopicPlan:
     )
 
 
-def plan_apply(
-    specs: Iterable[TopicSpec], cluster: Mapping[str, ClusterTopic]
-) -> list[TopicPlan]:
+def plan_apply(specs: Iterable[TopicSpec], cluster: Mapping[str, ClusterTopic]) -> list[TopicPlan]:
     """One plan per catalog topic, in catalog order."""
     return [plan_topic(spec, cluster.get(spec.name)) for spec in specs]
 
@@ -84,6 +82,7 @@ def grew_line(spec: TopicSpec, grow_from: int) -> str:
 
 def altered_line(spec: TopicSpec, changes: Iterable[tuple[str, str | None, str]]) -> str:
     """``altered agent-events retention.ms 86400000 -> 604800000``."""
-    shown = ", ".join(f"{key} {now if now is not None else 'unset'} -> {want}"
-                      for key, now, want in changes)
+    shown = ", ".join(
+        f"{key} {now if now is not None else 'unset'} -> {want}" for key, now, want in changes
+    )
     return f"altered {spec.name} {shown}"

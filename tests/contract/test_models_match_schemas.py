@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
+from pydantic import BaseModel
 
 from schemas import SCHEMA_ROOT
 from schemas.models import MODELS, EventData
@@ -87,7 +88,9 @@ def normalize(node: Any, root: dict[str, Any]) -> Any:
         elif key == "properties":
             out[key] = {name: normalize(sub, root) for name, sub in value.items()}
         elif key in _SUBSCHEMAS:
-            if value is not True:  # `additionalProperties: true` says nothing
+            # `additionalProperties: true` says nothing; `false` (a closed content model,
+            # what extra="forbid" emits) is kept and compared like any other assertion.
+            if value is not True:
                 out[key] = normalize(value, root)
         elif key == "anyOf":
             out.update(_fold_any_of([normalize(b, root) for b in value]))
@@ -132,6 +135,42 @@ def differences(schema: Any, model: Any, path: str = "") -> Iterator[str]:
                 yield from differences(schema[key], model[key], sub)
     elif schema != model:
         yield f"{where}: schema file says {schema!r}, model says {model!r}"
+
+
+def schema_content_models(node: Any, root: dict[str, Any], path: str = "") -> dict[str, bool]:
+    """Whether each object schema with fixed ``properties`` is closed, by property path."""
+    if not isinstance(node, dict):
+        return {}
+    while "$ref" in node:
+        node = _resolve(node["$ref"], root)
+    out: dict[str, bool] = {}
+    if "properties" in node:
+        out[path or "(root)"] = node.get("additionalProperties", True) is False
+        for name, sub in node["properties"].items():
+            out |= schema_content_models(sub, root, f"{path}.{name}" if path else name)
+    for key in ("items", "additionalProperties"):
+        out |= schema_content_models(node.get(key), root, f"{path}[{key}]")
+    for branch in node.get("anyOf", []):
+        out |= schema_content_models(branch, root, path)
+    return out
+
+
+def _submodels(annotation: Any) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    else:
+        for arg in get_args(annotation):
+            yield from _submodels(arg)
+
+
+def model_content_models(model: type[BaseModel], path: str = "") -> dict[str, bool]:
+    """Whether each (nested) model forbids extra fields, by wire property path."""
+    out = {path or "(root)": model.model_config.get("extra") == "forbid"}
+    for name, info in model.model_fields.items():
+        wire = info.serialization_alias or info.alias or name
+        for sub in _submodels(info.annotation):
+            out |= model_content_models(sub, f"{path}.{wire}" if path else wire)
+    return out
 
 
 def _name(key: Key) -> str:
@@ -180,6 +219,27 @@ def test_model_mirrors_schema(key: Key) -> None:
     # ... then every validation keyword, down the tree.
     drift = list(differences(ours, theirs))
     assert not drift, f"{_name(key)}: model and schema drifted:\n  " + "\n  ".join(drift)
+
+
+@pytest.mark.parametrize("key", sorted(set(schema_files()) & set(MODELS)), ids=_name)
+def test_closed_schema_objects_are_forbidding_models(key: Key) -> None:
+    # additionalProperties: false in the file <-> extra="forbid" on the model, at every
+    # object with fixed properties (top level, `changes`); free-form maps are neither.
+    schema = json.loads(schema_files()[key].read_text())
+    in_file, in_model = schema_content_models(schema, schema), model_content_models(MODELS[key])
+    assert in_file == in_model, (
+        f"{_name(key)}: closed (True) / open (False) differ:\n"
+        f"  schema file: {in_file}\n  model:       {in_model}"
+    )
+
+
+def test_normalizer_compares_closed_content_models() -> None:
+    # A closed schema file against an open model (extra="allow" emits true, "ignore" nothing).
+    closed: dict[str, Any] = {"type": "object", "additionalProperties": False}
+    for open_model in ({"type": "object", "additionalProperties": True}, {"type": "object"}):
+        found = list(differences(normalize(closed, closed), normalize(open_model, open_model)))
+        assert found == ["additionalProperties: in the schema file (False), not in the model"]
+    assert not list(differences(normalize(closed, closed), normalize(closed, closed)))
 
 
 def test_normalizer_folds_optional_and_inlines_refs() -> None:

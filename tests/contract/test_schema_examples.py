@@ -94,6 +94,19 @@ def walk_properties(node: Any, path: str = "") -> Iterator[tuple[str, str, Any]]
             yield from walk_properties(value, f"{path}/{index}")
 
 
+def open_objects(node: Any, path: str = "") -> Iterator[str]:
+    """Path of every object schema with fixed ``properties`` that is not closed."""
+    if isinstance(node, dict):
+        if "properties" in node and node.get("additionalProperties", True) is not False:
+            yield path or "/"
+        for key, value in node.items():
+            if key != "examples":
+                yield from open_objects(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from open_objects(value, f"{path}/{index}")
+
+
 def _id(value: Any) -> str:
     if isinstance(value, Path):
         return str(value.relative_to(SCHEMA_ROOT))
@@ -119,8 +132,11 @@ def test_data_schema_conventions(key: Key) -> None:
     assert schema["$id"] == schema_id(*key)
     assert schema.get("title") and schema.get("description")
     assert schema["type"] == "object"
-    # Open content model: BACKWARD topics must be able to add optional fields later.
-    assert schema.get("additionalProperties", True) is not False
+    # Closed content model, top level and every nested object with fixed properties: under
+    # Confluent's rules only a closed model lets a BACKWARD topic add an optional field.
+    # Free-form maps (labels, model_settings) list no properties and stay open.
+    assert schema.get("additionalProperties") is False
+    assert not list(open_objects(schema)), f"open object schemas: {list(open_objects(schema))}"
     assert set(schema["required"]) <= set(schema["properties"])
     assert schema.get("examples"), "at least one example instance"
     undocumented = [f"{p}/{n}" for p, n, sub in walk_properties(schema) if "description" not in sub]
@@ -243,6 +259,7 @@ BAD: list[tuple[Key, dict[str, Any], str]] = [
     (AU, {"changes": {"name": None}}, "null in changes"),
     (AU, {"changes": {"capacity": 0}}, "bad value in changes"),
     (AU, {"changes": "capacity=8"}, "wrong type: string for object"),
+    (AU, {"changes": {"capacity": 8, "status": "online"}}, "unknown field in changes"),
     (AD, {"reason": ""}, "empty reason"),
     (AD, {"reason": 5}, "wrong type: number for string"),
     (AS, {"to": "sleeping"}, "enum: unknown status"),
@@ -258,6 +275,7 @@ BAD: list[tuple[Key, dict[str, Any], str]] = [
     (UC, {"created_by": "nobody"}, "created_by not a uuid"),
     (UU, {"changes": {}}, "empty changes"),
     (UU, {"changes": {"email": "nope"}}, "bad email in changes"),
+    (UU, {"changes": {"display_name": "Ada", "nickname": None}}, "unknown null in changes"),
     (UD, {"reason": None}, "reason is required, not null"),
     (UD, {"reason": "  "}, "blank reason"),
     (RA, {"role": "Root"}, "enum/pattern: roles are lowercase"),
@@ -277,18 +295,38 @@ def test_bad_instance_is_refused_by_schema_and_model(
     assert model_errors(key, instance), f"model accepted: {why}"
 
 
-# --- what must stay accepted ------------------------------------------------------------
+# --- closed content models: unknown fields are refused ----------------------------------
 
 
-@pytest.mark.parametrize("key", sorted(data_schema_paths()), ids=_id)
-def test_unknown_fields_are_accepted_and_kept(key: Key) -> None:
+def _unknown_field_cases() -> Iterator[tuple[Key, str, dict[str, Any]]]:
+    unknown = {"added_later": {"any": ["thing", 1]}}
+    for key in sorted(data_schema_paths()):
+        example = schema_of(key)["examples"][0]
+        yield key, "top-level", {**example, **unknown}
+        if isinstance(example.get("changes"), dict):
+            yield key, "in-changes", {**example, "changes": {**example["changes"], **unknown}}
+
+
+@pytest.mark.parametrize(
+    ("key", "where", "instance"),
+    list(_unknown_field_cases()),
+    ids=[f"{_id(k)}-{w}" for k, w, _ in _unknown_field_cases()],
+)
+def test_unknown_field_is_refused_by_schema_and_model(
+    key: Key, where: str, instance: dict[str, Any]
+) -> None:
+    # Data schemas are closed (additionalProperties: false) and the models forbid extras: a
+    # field arrives in a new version only, and only readers on that version accept it.
     schema = schema_of(key)
-    # A newer producer on a BACKWARD topic may add optional fields; old readers keep them.
-    instance = {**schema["examples"][0], "added_later": {"any": ["thing", 1]}}
-    assert errors(schema, instance) == []
-    assert rs_valid(schema, instance)
-    model = model_for(*key).model_validate(instance)
-    assert model.to_data()["added_later"] == {"any": ["thing", 1]}
+    found = errors(schema, instance)
+    assert found, f"schema accepted an unknown field ({where})"
+    assert any("added_later" in e for e in found), found
+    assert not rs_valid(schema, instance), f"jsonschema-rs accepted an unknown field ({where})"
+    why = model_errors(key, instance)
+    assert "extra_forbidden" in why or "Extra inputs are not permitted" in why, why
+
+
+# --- what must stay accepted ------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -299,7 +337,8 @@ def test_unknown_fields_are_accepted_and_kept(key: Key) -> None:
         (UC, {"created_by": None}),
         (AC, {"capacity": 4.0}),
         (UC, {"user_id": "C4E8A1F2-3B5D-4E6F-8A9B-0C1D2E3F4A5B"}),
-        (UU, {"changes": {"display_name": "Ada", "nickname": None}}),
+        (AC, {"labels": {"any-key": "v"}, "model_settings": {"nested": {"x": [1, None]}}}),
+        (AU, {"changes": {"model_settings": {"anything": True}}}),
     ],
     ids=[
         "null-reason",
@@ -307,7 +346,8 @@ def test_unknown_fields_are_accepted_and_kept(key: Key) -> None:
         "self-signup",
         "integral-float",
         "upper-uuid",
-        "unknown-null-in-changes",
+        "free-form-maps-stay-open",
+        "free-form-map-in-changes",
     ],
 )
 def test_edge_values_are_accepted_by_schema_and_model(key: Key, change: dict[str, Any]) -> None:
