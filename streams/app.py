@@ -37,7 +37,8 @@ def _logging_config(settings: WorkerSettings) -> dict[str, Any]:
         },
         "root": {"handlers": ["stderr"], "level": settings.log_level},
         "loggers": {
-            name: {"level": "WARNING"} for name in ("aiokafka", "faust.transport", "mode")
+            # Faust narrates every start-up and rebalance step at INFO; keep its warnings.
+            name: {"level": "WARNING"} for name in ("aiokafka", "faust", "mode")
         },
     }
 
@@ -63,6 +64,7 @@ def create_app(settings: WorkerSettings, **overrides: Any) -> faust.App:
         "broker_max_poll_records": 2000,
         "stream_buffer_maxsize": 8192,
         "logging_config": _logging_config(settings),
+        "processing_guarantee": settings.processing_guarantee,
         "version": 1,
     }
     config.update(overrides)

@@ -55,6 +55,7 @@ class WorkerSettings:
     data_dir: Path = Path(".dafnck/workers")
     store: str = "rocksdb://"
     log_level: str = "INFO"
+    processing_guarantee: str = "at_least_once"
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     @classmethod
@@ -75,6 +76,7 @@ class WorkerSettings:
             data_dir=Path(os.environ.get("DAFNCK_WORKER_DATA_DIR", str(state / "workers"))),
             store=os.environ.get("DAFNCK_TABLE_STORE", "rocksdb://"),
             log_level=os.environ.get("DAFNCK_LOG_LEVEL", "INFO").upper(),
+            processing_guarantee=os.environ.get("DAFNCK_PROCESSING_GUARANTEE", "at_least_once"),
             retry=RetryPolicy(
                 attempts=_env_int("DAFNCK_HANDLER_ATTEMPTS", 3),
                 initial_backoff_s=_env_float("DAFNCK_HANDLER_BACKOFF_S", 0.2),

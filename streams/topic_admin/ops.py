@@ -102,7 +102,7 @@ async def _carry_out(
     spec, done, trouble = plan.spec, [], list(plan.problems)
     note = f"ok {spec.name}"
     if plan.create:
-        reason = created.get(spec.name)
+        reason = created.get(spec.name, f"creating {spec.name}: the broker did not report on it")
         if reason is None:
             done.append(created_line(spec))
         elif reason == cluster.CREATED_CONCURRENTLY:

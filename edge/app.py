@@ -1,0 +1,144 @@
+"""The edge's aiohttp application: middleware, operational endpoints, mounted routes."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+from edge.checks import probe_all
+from edge.openapi import openapi_document
+from streams import __version__
+
+log = logging.getLogger("dafnck.edge")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class EdgeConfig:
+    """Where the edge listens and what it depends on."""
+
+    kafka_bootstrap: str
+    database_url: str
+    redis_url: str
+    host: str = "127.0.0.1"
+    port: int = 8080
+    environment: str = "development"
+
+
+class EdgeMetrics:
+    """Request counts and latency by route and status (a registry per app keeps tests apart)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "dafnck_http_requests_total",
+            "HTTP requests by method, route and status.",
+            ("method", "route", "status"),
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "dafnck_http_request_duration_seconds",
+            "HTTP request latency by method and route.",
+            ("method", "route"),
+            registry=self.registry,
+        )
+
+
+def problem(status: int, title: str, detail: str, **extra: object) -> web.Response:
+    """An RFC 9457 ``application/problem+json`` response."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return web.json_response(body, status=status, content_type="application/problem+json")
+
+
+def _route_name(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
+
+
+@web.middleware
+async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Request and correlation ids, JSON errors, metrics and one log line per request."""
+    metrics: EdgeMetrics = request.app["metrics"]
+    request_id = request.headers.get("X-Request-Id") or str(uuid.uuid4())
+    request["request_id"] = request_id
+    request["correlation_id"] = request.headers.get("X-Correlation-Id") or request_id
+    started = time.perf_counter()
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        response = problem(exc.status, exc.reason, exc.text or exc.reason)
+    except Exception:
+        log.exception("unhandled error", extra={"request_id": request_id})
+        response = problem(500, "Internal Server Error", "unexpected error", request_id=request_id)
+    elapsed = time.perf_counter() - started
+    route = _route_name(request)
+    metrics.requests.labels(request.method, route, str(response.status)).inc()
+    metrics.latency.labels(request.method, route).observe(elapsed)
+    response.headers["X-Request-Id"] = request_id
+    response.headers["X-Correlation-Id"] = request["correlation_id"]
+    log.info(
+        "request",
+        extra={
+            "method": request.method,
+            "path": request.path,
+            "status": response.status,
+            "ms": round(elapsed * 1000, 2),
+            "request_id": request_id,
+        },
+    )
+    return response
+
+
+async def health(request: web.Request) -> web.Response:
+    """Liveness: the process answers."""
+    return web.json_response({"status": "ok", "service": "edge", "version": __version__})
+
+
+async def ready(request: web.Request) -> web.Response:
+    """Readiness: Kafka, Postgres and Redis all answer."""
+    config: EdgeConfig = request.app["config"]
+    results = await probe_all(config.kafka_bootstrap, config.database_url, config.redis_url)
+    ok = all(r.ok for r in results)
+    body = {
+        "ready": ok,
+        "checks": {
+            r.name: {"ok": r.ok, "latency_ms": round(r.latency_ms, 1), "error": r.error}
+            for r in results
+        },
+    }
+    return web.json_response(body, status=200 if ok else 503)
+
+
+async def metrics_view(request: web.Request) -> web.Response:
+    """Prometheus text exposition of the edge's metrics."""
+    metrics: EdgeMetrics = request.app["metrics"]
+    return web.Response(body=generate_latest(metrics.registry), content_type="text/plain")
+
+
+async def openapi(request: web.Request) -> web.Response:
+    """The OpenAPI 3.1 document of every mounted route."""
+    return web.json_response(openapi_document(request.app))
+
+
+async def not_found(request: web.Request) -> web.Response:
+    """JSON 404 for unknown paths."""
+    return problem(404, "Not Found", f"no route for {request.method} {request.path}")
+
+
+def build_app(config: EdgeConfig) -> web.Application:
+    """The edge application with its operational routes."""
+    app = web.Application(middlewares=[request_context], client_max_size=1024 * 1024)
+    app["config"] = config
+    app["metrics"] = EdgeMetrics()
+    app.router.add_get("/health", health)
+    app.router.add_get("/ready", ready)
+    app.router.add_get("/metrics", metrics_view)
+    app.router.add_get("/openapi.json", openapi)
+    app.router.add_route("*", "/{tail:.*}", not_found)
+    return app
