@@ -1,6 +1,6 @@
 """The analytics worker: consumes every context's events as ``analytics-consumers``.
 
-Wiring lives here and only here: which topics, which tables, which handlers.
+Wiring lives here and only here: which topics, which handlers.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import faust
 
 import topics
-from analytics_svc.handlers import activity_tracker
+from analytics_svc.handlers import track_activity
 from streams.app import create_app
 from streams.settings import WorkerSettings
 from streams.worker import consume
@@ -26,10 +26,5 @@ def build_app(settings: WorkerSettings | None = None) -> faust.App:
     settings = settings or WorkerSettings.from_env(topics.ANALYTICS_CONSUMERS)
     app = create_app(settings)
     for spec in TRACKED_TOPICS:
-        # One activity table per topic: a table must be co-partitioned with its stream.
-        table = app.Table(
-            f"activity-{spec.name}", default=None, partitions=spec.partitions, key_type=str
-        )
-        tracker = activity_tracker(table)
-        consume(app, spec, dict.fromkeys(spec.types, tracker))
+        consume(app, spec, dict.fromkeys(spec.types, track_activity))
     return app

@@ -1,35 +1,28 @@
-"""Event handlers: each takes the handler context, applies the domain, updates a table."""
+"""Event handlers: each takes the handler context and applies the domain to its state."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import MutableMapping
-from typing import Any
 
 from analytics_svc.domain import as_activity, track
 from streams.context import HandlerContext
-from streams.pipeline import Handler
 
 log = logging.getLogger("analytics_svc.handlers")
 
 
-def activity_tracker(table: MutableMapping[str, Any]) -> Handler:
-    """A handler recording each event against its subject in ``table``."""
-
-    async def handle(ctx: HandlerContext) -> None:
-        envelope = ctx.envelope
-        activity = track(as_activity(table.get(envelope.subject)), envelope.type, envelope.time)
-        table[envelope.subject] = activity
-        log.info(
-            "event tracked",
-            extra={
-                "topic": ctx.record.topic,
-                "type": envelope.type,
-                "subject": envelope.subject,
-                "event_id": envelope.id,
-                "correlationid": envelope.correlationid,
-                "count": activity["count"],
-            },
-        )
-
-    return handle
+async def track_activity(ctx: HandlerContext) -> None:
+    """Record the event against its subject's activity (the aggregate state)."""
+    envelope = ctx.envelope
+    activity = track(as_activity(ctx.state), envelope.type, envelope.time)
+    ctx.state = activity
+    log.info(
+        "event tracked",
+        extra={
+            "topic": ctx.record.topic,
+            "type": envelope.type,
+            "subject": envelope.subject,
+            "event_id": envelope.id,
+            "correlationid": envelope.correlationid,
+            "count": activity["count"],
+        },
+    )

@@ -32,7 +32,12 @@ class Emitted:
 
 @dataclass
 class HandlerContext:
-    """The consumed event and its schema, plus the outputs a handler emits."""
+    """The consumed event and its schema, the aggregate's state, and the outputs emitted.
+
+    ``state`` is this aggregate's state as the previous event left it (None at first); a
+    handler sets or mutates it, and the pipeline saves it together with the mark that this
+    event was applied.
+    """
 
     envelope: Envelope
     schema: SchemaEntry
@@ -40,6 +45,7 @@ class HandlerContext:
     service: str
     trace: TraceContext
     registry: SchemaRegistry
+    state: Any = None
     outputs: list[Emitted] = field(default_factory=list)
 
     @property

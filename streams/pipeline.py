@@ -1,7 +1,8 @@
 """The per-record pipeline every consumed topic runs through.
 
-record → decode envelope → check type and schema → skip if already processed → handler
-(with retries) → produce the handler's events → mark processed. A record that fails any
+record → decode envelope → check type and schema → load the aggregate (a redelivered event
+re-sends its recorded outputs and stops here) → handler (with retries) → save state, the
+applied mark and the outputs in one write → produce the outputs. A record that fails any
 step goes to the topic's dead-letter twin with the reason; the pipeline never stops on a
 bad record and never drops one silently.
 
@@ -14,16 +15,19 @@ attempt, or at once for ``PermanentError``, the record is dead-lettered as
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Literal
 
+import orjson
+
 from streams import deadletter
-from streams.context import HandlerContext, PermanentError
+from streams.aggregates import AggregateRecord, AggregateStore, StoredOutput
+from streams.context import Emitted, HandlerContext, PermanentError
 from streams.deadletter import Failure
-from streams.envelope import EnvelopeError, decode, encode
-from streams.idempotency import ProcessedStore
+from streams.envelope import EnvelopeError, decode
 from streams.metrics import (
     EVENTS_CONSUMED,
     EVENTS_DEAD_LETTERED,
@@ -56,7 +60,7 @@ class EventPipeline:
         registry: SchemaRegistry,
         sender: Sender,
         retry: RetryPolicy | None = None,
-        processed: ProcessedStore | None = None,
+        aggregates: AggregateStore | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.service = service
@@ -65,7 +69,7 @@ class EventPipeline:
         self.registry = registry
         self.sender = sender
         self.retry = retry or RetryPolicy()
-        self.processed = processed
+        self.aggregates = aggregates
         self._sleep = sleep
         # Metric children resolved once: labels() is a dict lookup plus a lock per call.
         self._consumed = {
@@ -94,15 +98,18 @@ class EventPipeline:
         if handler is None:
             self._consumed["ignored"].inc()
             return "ignored"
-        if self.processed is not None and self.processed.seen(envelope.id):
-            self._consumed["duplicate"].inc()
-            log.debug("duplicate event skipped", extra={"event_id": envelope.id})
-            return "duplicate"
+        aggregate = AggregateRecord()
+        if self.aggregates is not None:
+            aggregate = self.aggregates.load(envelope.subject)
+            if aggregate.has_applied(envelope.id):
+                return await self._redelivered(aggregate, envelope.id)
 
         trace = trace_from_headers(record.headers) or new_trace()
         ctx: HandlerContext | None = None
         for attempt in range(1, self.retry.attempts + 1):
             ctx = HandlerContext(envelope, schema, record, self.service, trace, self.registry)
+            # Each attempt starts from the stored state, never from a failed attempt's edits.
+            ctx.state = copy.deepcopy(aggregate.state)
             try:
                 await handler(ctx)
                 break
@@ -123,22 +130,38 @@ class EventPipeline:
                 )
                 await self._sleep(self.retry.backoff(attempt))
         assert ctx is not None
-        for out in ctx.outputs:
-            headers = [
-                (TRACEPARENT, out.trace.header.encode()),
-                (CORRELATION_HEADER, (out.envelope.correlationid or "").encode()),
-            ]
-            await self.sender.send(
-                out.topic.name, out.envelope.subject.encode(), encode(out.envelope), headers
+        outputs = [_stored(out) for out in ctx.outputs]
+        if self.aggregates is not None:
+            # Saved before producing: a crash in between re-sends from the outbox.
+            self.aggregates.save(
+                envelope.subject, aggregate.advance(envelope.id, ctx.state, outputs)
             )
-            EVENTS_PRODUCED.labels(self.service, out.topic.name, out.envelope.type).inc()
-        if self.processed is not None:
-            self.processed.mark(envelope.id)
+        for out in outputs:
+            await self._produce(out)
         self._consumed["handled"].inc()
         HANDLER_LATENCY.labels(self.service, self.topic.name, envelope.type).observe(
             time.perf_counter() - started
         )
         return "handled"
+
+    async def _redelivered(self, aggregate: AggregateRecord, event_id: str) -> Outcome:
+        # Already applied: its effect stands; its outputs may not have reached Kafka before
+        # a crash, so send them again with their original ids.
+        for out in aggregate.outbox.get(event_id, []):
+            await self._produce(out)
+        self._consumed["duplicate"].inc()
+        log.info("redelivered event not re-applied", extra={"event_id": event_id})
+        return "duplicate"
+
+    async def _produce(self, out: StoredOutput) -> None:
+        envelope = out.envelope
+        headers = [
+            (TRACEPARENT, out.traceparent.encode()),
+            (CORRELATION_HEADER, str(envelope.get("correlationid") or "").encode()),
+        ]
+        value = orjson.dumps(envelope)
+        await self.sender.send(out.topic, str(envelope["subject"]).encode(), value, headers)
+        EVENTS_PRODUCED.labels(self.service, out.topic, envelope["type"]).inc()
 
     async def _handler_failed(
         self, record: Record, type_name: str, exc: BaseException, attempts: int
@@ -166,3 +189,7 @@ class EventPipeline:
         EVENTS_DEAD_LETTERED.labels(self.service, self.topic.name, failure.reason).inc()
         self._consumed["dead-lettered"].inc()
         return "dead-lettered"
+
+
+def _stored(out: Emitted) -> StoredOutput:
+    return StoredOutput(out.topic.name, out.envelope.to_dict(), out.trace.header)

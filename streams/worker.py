@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import faust
 
-from streams.idempotency import TableProcessedStore
+from streams.aggregates import AggregateStore
 from streams.pipeline import EventPipeline, Handler
 from streams.records import Headers, Record, normalize_headers
 from streams.registry import SchemaRegistry, default_registry
@@ -30,22 +30,23 @@ def consume(
     topic: TopicSpec,
     handlers: Mapping[str, Handler],
     *,
-    idempotent: bool = True,
+    stateful: bool = True,
     registry: SchemaRegistry | None = None,
     concurrency: int = 1,
 ) -> EventPipeline:
     """Consume ``topic`` in a Faust agent that runs every record through an EventPipeline.
 
-    With ``idempotent`` the processed event ids live in a table co-partitioned with the
-    topic, so an event redelivered after a crash or rebalance has no second effect.
+    With ``stateful`` each aggregate's handler state, applied event ids and recent outputs
+    live in a table co-partitioned with the topic (see ``streams.aggregates``), so an event
+    redelivered after a crash or rebalance has no second effect and loses no output.
     """
     settings: WorkerSettings = app.dafnck_settings  # type: ignore[attr-defined]
-    processed = None
-    if idempotent:
+    aggregates = None
+    if stateful:
         table = app.Table(
-            f"processed-{topic.name}", default=None, partitions=topic.partitions, key_type=str
+            aggregate_table_name(topic), default=None, partitions=topic.partitions, key_type=str
         )
-        processed = TableProcessedStore(table)
+        aggregates = AggregateStore(table)
     pipeline = EventPipeline(
         service=settings.service,
         topic=topic,
@@ -53,7 +54,7 @@ def consume(
         registry=registry or default_registry(),
         sender=FaustSender(app),
         retry=settings.retry,
-        processed=processed,
+        aggregates=aggregates,
     )
     source = app.topic(
         topic.name,
@@ -81,6 +82,11 @@ def consume(
         run_pipeline
     )
     return pipeline
+
+
+def aggregate_table_name(topic: TopicSpec) -> str:
+    """Name of the aggregate table ``consume`` keeps for a topic."""
+    return f"aggregates-{topic.name}"
 
 
 def run_worker(app: faust.App) -> None:
