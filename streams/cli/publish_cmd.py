@@ -34,7 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     pub.add_argument("topic", help="catalog topic, e.g. agent-events")
-    pub.add_argument("--type", required=True, dest="type_name", help="event type, e.g. AgentCreated")
+    pub.add_argument(
+        "--type", required=True, dest="type_name", help="event type, e.g. AgentCreated"
+    )
     pub.add_argument("--data", required=True, help="the data payload as JSON ('-' reads stdin)")
     pub.add_argument(
         "--key", help="the aggregate id (Kafka key and envelope subject); default: from data"
