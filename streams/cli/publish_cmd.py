@@ -34,10 +34,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     pub.add_argument("topic", help="catalog topic, e.g. agent-events")
-    pub.add_argument(
-        "--type", required=True, dest="type_name", help="event type, e.g. AgentCreated"
+    what = pub.add_mutually_exclusive_group(required=True)
+    what.add_argument("--type", dest="type_name", help="event type, e.g. AgentCreated")
+    what.add_argument(
+        "--raw",
+        metavar="BYTES",
+        help="send this text as the record value, unwrapped and unvalidated "
+        "(as an outside producer might; useful to see the dead-letter path)",
     )
-    pub.add_argument("--data", required=True, help="the data payload as JSON ('-' reads stdin)")
+    pub.add_argument("--data", help="the data payload as JSON ('-' reads stdin); with --type")
     pub.add_argument(
         "--key", help="the aggregate id (Kafka key and envelope subject); default: from data"
     )
@@ -80,6 +85,11 @@ def _publish(args: argparse.Namespace) -> int:
     except (KeyError, NoKafkaError) as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2
+    if args.raw is not None:
+        return asyncio.run(_publish_raw(bootstrap, spec, args.raw, args.key))
+    if args.data is None:
+        print("error: --type needs --data", file=sys.stderr)
+        return 2
     raw = sys.stdin.read() if args.data == "-" else args.data
     try:
         data = orjson.loads(raw)
@@ -108,6 +118,15 @@ async def _publish_async(
     async with publisher:
         partition, offset = await publisher.publish(spec, envelope)
     print(f"published {envelope.type} {envelope.id} to {spec.name}[{partition}]@{offset}")
+    return 0
+
+
+async def _publish_raw(bootstrap: str, spec: topics.TopicSpec, value: str, key: str | None) -> int:
+    async with EventPublisher(bootstrap, source="/dafnck/cli") as publisher:
+        partition, offset = await publisher.send_raw(
+            spec.name, value.encode(), key=key.encode() if key else None
+        )
+    print(f"sent {len(value.encode())} raw bytes to {spec.name}[{partition}]@{offset}")
     return 0
 
 
