@@ -50,6 +50,12 @@ class EdgeMetrics:
         )
 
 
+CONFIG = web.AppKey("config", EdgeConfig)
+METRICS = web.AppKey("metrics", EdgeMetrics)
+REQUEST_ID = web.RequestKey("request_id", str)
+CORRELATION_ID = web.RequestKey("correlation_id", str)
+
+
 def problem(status: int, title: str, detail: str, **extra: object) -> web.Response:
     """An RFC 9457 ``application/problem+json`` response."""
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
@@ -57,6 +63,7 @@ def problem(status: int, title: str, detail: str, **extra: object) -> web.Respon
 
 
 def _route_name(request: web.Request) -> str:
+    # Unknown paths share one label so scanners cannot blow up the metric's cardinality.
     resource = request.match_info.route.resource
     return resource.canonical if resource is not None else "unmatched"
 
@@ -64,13 +71,21 @@ def _route_name(request: web.Request) -> str:
 @web.middleware
 async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Request and correlation ids, JSON errors, metrics and one log line per request."""
-    metrics: EdgeMetrics = request.app["metrics"]
+    metrics: EdgeMetrics = request.app[METRICS]
     request_id = request.headers.get("X-Request-Id") or str(uuid.uuid4())
-    request["request_id"] = request_id
-    request["correlation_id"] = request.headers.get("X-Correlation-Id") or request_id
+    request[REQUEST_ID] = request_id
+    request[CORRELATION_ID] = request.headers.get("X-Correlation-Id") or request_id
     started = time.perf_counter()
     try:
         response = await handler(request)
+    except web.HTTPNotFound:
+        response = problem(404, "Not Found", f"no route for {request.method} {request.path}")
+    except web.HTTPMethodNotAllowed as exc:
+        allowed = ", ".join(sorted(exc.allowed_methods))
+        response = problem(
+            405, "Method Not Allowed", f"{request.method} is not allowed on {request.path}"
+        )
+        response.headers["Allow"] = allowed
     except web.HTTPException as exc:
         response = problem(exc.status, exc.reason, exc.text or exc.reason)
     except Exception:
@@ -81,7 +96,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     metrics.requests.labels(request.method, route, str(response.status)).inc()
     metrics.latency.labels(request.method, route).observe(elapsed)
     response.headers["X-Request-Id"] = request_id
-    response.headers["X-Correlation-Id"] = request["correlation_id"]
+    response.headers["X-Correlation-Id"] = request[CORRELATION_ID]
     log.info(
         "request",
         extra={
@@ -102,7 +117,7 @@ async def health(request: web.Request) -> web.Response:
 
 async def ready(request: web.Request) -> web.Response:
     """Readiness: Kafka, Postgres and Redis all answer."""
-    config: EdgeConfig = request.app["config"]
+    config: EdgeConfig = request.app[CONFIG]
     results = await probe_all(config.kafka_bootstrap, config.database_url, config.redis_url)
     ok = all(r.ok for r in results)
     body = {
@@ -117,7 +132,7 @@ async def ready(request: web.Request) -> web.Response:
 
 async def metrics_view(request: web.Request) -> web.Response:
     """Prometheus text exposition of the edge's metrics."""
-    metrics: EdgeMetrics = request.app["metrics"]
+    metrics: EdgeMetrics = request.app[METRICS]
     return web.Response(body=generate_latest(metrics.registry), content_type="text/plain")
 
 
@@ -126,19 +141,13 @@ async def openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document(request.app))
 
 
-async def not_found(request: web.Request) -> web.Response:
-    """JSON 404 for unknown paths."""
-    return problem(404, "Not Found", f"no route for {request.method} {request.path}")
-
-
 def build_app(config: EdgeConfig) -> web.Application:
     """The edge application with its operational routes."""
     app = web.Application(middlewares=[request_context], client_max_size=1024 * 1024)
-    app["config"] = config
-    app["metrics"] = EdgeMetrics()
+    app[CONFIG] = config
+    app[METRICS] = EdgeMetrics()
     app.router.add_get("/health", health)
     app.router.add_get("/ready", ready)
     app.router.add_get("/metrics", metrics_view)
     app.router.add_get("/openapi.json", openapi)
-    app.router.add_route("*", "/{tail:.*}", not_found)
     return app

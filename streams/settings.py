@@ -37,6 +37,14 @@ class RetryPolicy:
     initial_backoff_s: float = 0.2
     max_backoff_s: float = 5.0
 
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError(
+                f"handler attempts must be at least 1 (DAFNCK_HANDLER_ATTEMPTS), got {self.attempts}"
+            )
+        if self.initial_backoff_s < 0 or self.max_backoff_s < 0:
+            raise ValueError("handler backoff must not be negative")
+
     def backoff(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
         return float(min(self.max_backoff_s, self.initial_backoff_s * (2 ** (attempt - 1))))

@@ -322,18 +322,9 @@ async def test_a_single_attempt_policy_dead_letters_without_waiting() -> None:
     assert (len(calls), run.delays) == (1, [])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG streams/pipeline.py EventPipeline.process: with RetryPolicy(attempts=0) "
-        "(e.g. DAFNCK_HANDLER_ATTEMPTS=0, which WorkerSettings.from_env accepts) the retry "
-        "loop never runs and `assert ctx is not None` raises AssertionError out of process() "
-        "instead of handling or dead-lettering the record"
-    ),
-)
-async def test_a_zero_attempt_policy_still_gives_every_record_an_outcome() -> None:
-    run = _run({"AgentCreated": go_online}, retry=RetryPolicy(attempts=0))
-    assert await run.process(_record(_created())) in ("handled", "dead-lettered")
+def test_a_zero_attempt_policy_is_refused_with_the_setting_named() -> None:
+    with pytest.raises(ValueError, match="DAFNCK_HANDLER_ATTEMPTS"):
+        RetryPolicy(attempts=0)
 
 
 # --- state and idempotency ------------------------------------------------------------------

@@ -56,8 +56,9 @@ def test_the_real_tree_has_examples_to_check() -> None:
     assert any(label.startswith("agent-events/AgentCreated/v1") for label, *_ in EXAMPLES)
 
 
-@pytest.mark.parametrize(("label", "topic", "dataschema", "example"), EXAMPLES,
-                         ids=[e[0] for e in EXAMPLES])
+@pytest.mark.parametrize(
+    ("label", "topic", "dataschema", "example"), EXAMPLES, ids=[e[0] for e in EXAMPLES]
+)
 def test_every_schema_example_is_accepted_on_its_topic(
     label: str, topic: str, dataschema: str, example: dict[str, Any]
 ) -> None:
