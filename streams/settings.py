@@ -40,7 +40,8 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if self.attempts < 1:
             raise ValueError(
-                f"handler attempts must be at least 1 (DAFNCK_HANDLER_ATTEMPTS), got {self.attempts}"
+                "handler attempts must be at least 1 (DAFNCK_HANDLER_ATTEMPTS), "
+                f"got {self.attempts}"
             )
         if self.initial_backoff_s < 0 or self.max_backoff_s < 0:
             raise ValueError("handler backoff must not be negative")
