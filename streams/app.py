@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import faust
+from faust.sensors.monitor import Monitor
 from faust.web import Request, Response, View
 
 from streams import faust_transport, metrics
@@ -13,6 +14,37 @@ from streams.logs import JsonFormatter
 from streams.settings import WorkerSettings
 
 log = logging.getLogger("dafnck.app")
+
+
+class QuietMonitor(Monitor):
+    """Faust's monitor without its per-record bookkeeping.
+
+    The stock Monitor updates several dicts and deques for every record only to feed
+    Faust's own /stats pages, which the workers do not serve; our Prometheus metrics cover
+    the same ground. Rebalance, commit and assignment hooks stay as they are.
+    """
+
+    def on_message_in(self, tp: Any, offset: int, message: Any) -> None:
+        """Skip per-record statistics."""
+
+    def on_stream_event_in(self, tp: Any, offset: int, stream: Any, event: Any) -> None:
+        """Skip per-record statistics."""
+
+    def on_stream_event_out(
+        self, tp: Any, offset: int, stream: Any, event: Any, state: Any = None
+    ) -> None:
+        """Skip per-record statistics."""
+
+    def on_message_out(self, tp: Any, offset: int, message: Any) -> None:
+        """Skip per-record statistics."""
+
+    def on_send_initiated(
+        self, producer: Any, topic: str, message: Any, keysize: int, valsize: int
+    ) -> None:
+        """Skip per-record statistics."""
+
+    def on_send_completed(self, producer: Any, state: Any, metadata: Any) -> None:
+        """Skip per-record statistics."""
 
 
 def _logging_config(settings: WorkerSettings) -> dict[str, Any]:
@@ -66,10 +98,12 @@ def create_app(settings: WorkerSettings, **overrides: Any) -> faust.App:
         "logging_config": _logging_config(settings),
         "processing_guarantee": settings.processing_guarantee,
         "version": 1,
+        "Monitor": QuietMonitor,
     }
     config.update(overrides)
     app = faust.App(settings.service, **config)
     app.dafnck_settings = settings  # type: ignore[attr-defined]
+
     install_web_views(app, settings)
     return app
 

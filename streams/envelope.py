@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -72,9 +73,20 @@ class Envelope:
         return out
 
 
+_second_cache: tuple[int, str] = (-1, "")
+
+
 def now_rfc3339() -> str:
-    """The current UTC time as an RFC 3339 string with a ``Z`` suffix."""
-    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    """The current UTC time as an RFC 3339 string with a ``Z`` suffix (microseconds)."""
+    global _second_cache
+    now = time.time()
+    second = int(now)
+    # Formatting a datetime costs more than the rest of building an envelope; the
+    # date-and-seconds part only changes once a second.
+    if _second_cache[0] != second:
+        prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        _second_cache = (second, prefix)
+    return f"{_second_cache[1]}.{int((now - second) * 1_000_000):06d}Z"
 
 
 def new_envelope(

@@ -19,7 +19,7 @@ import copy
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Literal
+from typing import Any, Literal
 
 import orjson
 
@@ -76,6 +76,10 @@ class EventPipeline:
             outcome: EVENTS_CONSUMED.labels(service, topic.name, outcome)
             for outcome in ("handled", "ignored", "duplicate", "dead-lettered")
         }
+        self._latency = {
+            t: HANDLER_LATENCY.labels(service, topic.name, t) for t in topic.types
+        }
+        self._produced: dict[tuple[str, str], Any] = {}
 
     async def process(self, record: Record) -> Outcome:
         """Run one record through the pipeline and say what became of it."""
@@ -139,9 +143,7 @@ class EventPipeline:
         for out in outputs:
             await self._produce(out)
         self._consumed["handled"].inc()
-        HANDLER_LATENCY.labels(self.service, self.topic.name, envelope.type).observe(
-            time.perf_counter() - started
-        )
+        self._latency[envelope.type].observe(time.perf_counter() - started)
         return "handled"
 
     async def _redelivered(self, aggregate: AggregateRecord, event_id: str) -> Outcome:
@@ -161,7 +163,11 @@ class EventPipeline:
         ]
         value = orjson.dumps(envelope)
         await self.sender.send(out.topic, str(envelope["subject"]).encode(), value, headers)
-        EVENTS_PRODUCED.labels(self.service, out.topic, envelope["type"]).inc()
+        counter = self._produced.get((out.topic, envelope["type"]))
+        if counter is None:
+            counter = EVENTS_PRODUCED.labels(self.service, out.topic, envelope["type"])
+            self._produced[(out.topic, envelope["type"])] = counter
+        counter.inc()
 
     async def _handler_failed(
         self, record: Record, type_name: str, exc: BaseException, attempts: int

@@ -425,3 +425,12 @@ async def test_a_dead_lettered_event_leaves_the_stored_state_as_it_was() -> None
     assert await run.process(_record(_status("busy", frm="online"))) == "dead-lettered"
     assert run.store.state(AGENT_ID) == ["online"]
     assert run.store.load(AGENT_ID).applied == ["earlier"]
+
+
+@pytest.mark.parametrize("name", ["", "a", "4f1d/agents-svc/0", "é" * 80])
+def test_derived_output_ids_are_standard_uuid5(name: str) -> None:
+    import uuid
+
+    from streams.context import _OUTPUT_NAMESPACE, derived_id
+
+    assert derived_id(name) == str(uuid.uuid5(_OUTPUT_NAMESPACE, name))

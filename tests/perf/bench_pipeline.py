@@ -1,0 +1,149 @@
+"""Benchmark: the kernel pipeline in a Faust agent vs a bare aiokafka consumer loop.
+
+Produces N realistic AgentCreated envelopes (~400 bytes) to a fresh 3-partition topic, then
+in the same process measures
+  (a) a bare aiokafka consumer loop reading them (the baseline), and
+  (b) the kernel path in a Faust agent: consume, decode, validate, handle, produce an
+      output event (stateless handler), and
+  (b') the same with aggregate state (the default ``consume(..., stateful=True)``),
+and prints events/s for each and the ratios b/a and b'/a.
+
+    python tests/perf/bench_pipeline.py [--events 200000] [--keep-topics]
+
+Kafka comes from KAFKA_BOOTSTRAP_SERVERS or the local stack (started if needed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from streams.envelope import Envelope, encode, now_rfc3339  # noqa: E402
+from streams.stack import ensure_stack, external_from_env  # noqa: E402
+from streams.topic_admin import apply_topics  # noqa: E402
+from streams.topic_admin.cluster import admin_session, delete  # noqa: E402
+from tests.integration.support import kernel_topics as kt  # noqa: E402
+from tests.perf.kernel_app import run_kernel_path  # noqa: E402
+
+
+def _event(i: int, schema_id: str) -> bytes:
+    agent_id = str(uuid.uuid4())
+    data = {
+        "agent_id": agent_id,
+        "project_id": str(uuid.uuid4()),
+        "name": f"summarizer-{i:06d}",
+        "capabilities": ["summarize", "translate"],
+        "capacity": 4,
+        "labels": {"team": "core"},
+        "model_settings": {},
+        "created_by": str(uuid.uuid4()),
+        "status": "registered",
+    }
+    envelope = Envelope(
+        id=str(uuid.uuid4()),
+        source="/bench",
+        type=kt.SOURCE_TYPE,
+        subject=agent_id,
+        time=now_rfc3339(),
+        dataschema=schema_id,
+        data=data,
+    )
+    return encode(envelope)
+
+
+async def produce(bootstrap: str, topic: str, count: int, schema_id: str) -> float:
+    """Produce ``count`` events; returns the mean record size in bytes."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, linger_ms=20, max_batch_size=512 * 1024, acks=1
+    )
+    await producer.start()
+    total = 0
+    try:
+        started = time.perf_counter()
+        for i in range(count):
+            value = _event(i, schema_id)
+            total += len(value)
+            # The subject is the key, as the contract requires.
+            key = value[value.index(b'"subject":"') + 11 :][:36]
+            await producer.send(topic, value, key=key)
+            if i and i % 50_000 == 0:
+                print(f"  produced {i:,}", file=sys.stderr)
+        await producer.flush()
+        elapsed = time.perf_counter() - started
+    finally:
+        await producer.stop()
+    print(f"produced {count:,} events in {elapsed:.1f}s ({count / elapsed:,.0f}/s)")
+    return total / count
+
+
+async def bare_loop(bootstrap: str, topic: str, count: int) -> float:
+    """(a) A bare aiokafka consumer reading every record; returns records/s."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"bench-bare-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=4 * 1024 * 1024,
+    )
+    await consumer.start()
+    seen = 0
+    started: float | None = None
+    try:
+        while seen < count:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=10_000)
+            for records in batch.values():
+                if started is None:
+                    started = time.perf_counter()
+                seen += len(records)
+        assert started is not None
+        return count / (time.perf_counter() - started)
+    finally:
+        await consumer.stop()
+
+
+async def main(args: argparse.Namespace) -> None:
+    """Run the whole benchmark and print the figures."""
+    external = external_from_env()
+    bootstrap = external.get("kafka") or ensure_stack().kafka_bootstrap
+    prefix = f"bench-{uuid.uuid4().hex[:8]}"
+    workdir = Path(tempfile.mkdtemp(prefix="dafnck-bench-"))
+    schema_root = kt.write_schema_tree(prefix, workdir / "schemas")
+    specs = kt.all_specs(prefix)
+    await apply_topics(bootstrap, specs, out=lambda _line: None)
+    schema_id = f"urn:dafnck:schema:{kt.source_topic(prefix).name}/{kt.SOURCE_TYPE}/v1"
+    try:
+        size = await produce(bootstrap, kt.source_topic(prefix).name, args.events, schema_id)
+        print(f"mean event size: {size:.0f} bytes")
+        bare = await bare_loop(bootstrap, kt.source_topic(prefix).name, args.events)
+        print(f"(a) bare aiokafka loop:            {bare:>10,.0f} events/s")
+        kernel = await run_kernel_path(
+            bootstrap, prefix, schema_root, workdir, args.events, stateful=False
+        )
+        print(f"(b) kernel path in a Faust agent:  {kernel:>10,.0f} events/s")
+        stateful = await run_kernel_path(
+            bootstrap, prefix, schema_root, workdir, args.events, stateful=True
+        )
+        print(f"(b') same, with aggregate state:   {stateful:>10,.0f} events/s")
+        print(f"ratio b/a  = {kernel / bare:.3f}")
+        print(f"ratio b'/a = {stateful / bare:.3f}")
+    finally:
+        if not args.keep_topics:
+            async with admin_session(bootstrap) as client:
+                await delete(client, [s.name for s in specs])
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=200_000, help="events to produce")
+    parser.add_argument("--keep-topics", action="store_true", help="do not delete the topics")
+    asyncio.run(main(parser.parse_args()))
