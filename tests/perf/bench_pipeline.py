@@ -27,12 +27,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from streams.envelope import Envelope, encode, now_rfc3339  # noqa: E402
-from streams.stack import ensure_stack, external_from_env  # noqa: E402
-from streams.topic_admin import apply_topics  # noqa: E402
-from streams.topic_admin.cluster import admin_session, delete  # noqa: E402
-from tests.integration.support import kernel_topics as kt  # noqa: E402
-from tests.perf.kernel_app import run_kernel_path  # noqa: E402
+from streams.envelope import Envelope, encode, now_rfc3339
+from streams.stack import ensure_stack, external_from_env
+from streams.topic_admin import apply_topics
+from streams.topic_admin.cluster import admin_session, delete
+from tests.integration.support import kernel_topics as kt
+from tests.perf.kernel_app import run_kernel_path
 
 
 def _event(i: int, schema_id: str) -> bytes:
