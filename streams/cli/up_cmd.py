@@ -102,8 +102,13 @@ def _up(args: argparse.Namespace) -> int:
     printer = LogPrinter(raw=args.json_logs)
     log_dir = state_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    procs = [p for p in WORKERS if p.exists()]
-    skipped = [p.name for p in WORKERS if not p.exists()]
+    base = int(os.environ.get("DAFNCK_WORKER_PORT_BASE", "0") or 0)
+    workers = [
+        Process(w.name, w.module, w.port_env, base + i if base else w.port)
+        for i, w in enumerate(WORKERS)
+    ]
+    procs = [p for p in workers if p.exists()]
+    skipped = [p.name for p in workers if not p.exists()]
     edge = Process(EDGE.name, EDGE.module, EDGE.port_env, args.port)
     children: list[tuple[Process, subprocess.Popen[bytes]]] = []
     try:
