@@ -1,6 +1,6 @@
 """Benchmark: the kernel pipeline in a Faust agent vs a bare aiokafka consumer loop.
 
-Produces N realistic AgentCreated envelopes (~400 bytes) to a fresh 3-partition topic, then
+Produces N realistic AgentStatusChanged envelopes (~400 bytes) to a fresh 3-partition topic, then
 in the same process measures
   (a) a bare aiokafka consumer loop reading them (the baseline), and
   (b) the kernel path in a Faust agent: consume, decode, validate, handle, produce an
@@ -34,28 +34,25 @@ from streams.topic_admin.cluster import admin_session, delete
 from tests.integration.support import kernel_topics as kt
 from tests.perf.kernel_app import run_kernel_path
 
+_STATUSES = ("registered", "online", "busy", "draining", "offline")
+
 
 def _event(i: int, schema_id: str) -> bytes:
     agent_id = str(uuid.uuid4())
     data = {
         "agent_id": agent_id,
-        "project_id": str(uuid.uuid4()),
-        "name": f"summarizer-{i:06d}",
-        "capabilities": ["summarize", "translate"],
-        "capacity": 4,
-        "labels": {"team": "core"},
-        "model_settings": {},
-        "created_by": str(uuid.uuid4()),
-        "status": "registered",
+        "from": _STATUSES[i % 5],
+        "to": _STATUSES[(i + 1) % 5],
     }
     envelope = Envelope(
         id=str(uuid.uuid4()),
-        source="/bench",
-        type=kt.SOURCE_TYPE,
+        source="/dafnck/agents-svc",
+        type=kt.STATUS_TYPE,
         subject=agent_id,
         time=now_rfc3339(),
         dataschema=schema_id,
         data=data,
+        correlationid=str(uuid.uuid4()),
     )
     return encode(envelope)
 
@@ -120,7 +117,7 @@ async def main(args: argparse.Namespace) -> None:
     schema_root = kt.write_schema_tree(prefix, workdir / "schemas")
     specs = kt.all_specs(prefix)
     await apply_topics(bootstrap, specs, out=lambda _line: None)
-    schema_id = f"urn:dafnck:schema:{kt.source_topic(prefix).name}/{kt.SOURCE_TYPE}/v1"
+    schema_id = f"urn:dafnck:schema:{kt.source_topic(prefix).name}/{kt.STATUS_TYPE}/v1"
     try:
         size = await produce(bootstrap, kt.source_topic(prefix).name, args.events, schema_id)
         print(f"mean event size: {size:.0f} bytes")

@@ -42,7 +42,7 @@ async def run_kernel_path(
     started: float | None = None
     finished = 0.0
 
-    async def on_created(ctx: HandlerContext) -> None:
+    async def on_status(ctx: HandlerContext) -> None:
         nonlocal handled, started, finished
         if started is None:
             started = time.perf_counter()
@@ -50,7 +50,7 @@ async def run_kernel_path(
             out_topic,
             kt.OUTPUT_TYPE,
             ctx.envelope.subject,
-            {"agent_id": ctx.data["agent_id"], "name": ctx.data["name"], "seen_by": "bench"},
+            {"agent_id": ctx.data["agent_id"], "name": ctx.data["to"], "seen_by": "bench"},
         )
         handled += 1
         if handled >= count:
@@ -60,7 +60,7 @@ async def run_kernel_path(
     consume(
         app,
         kt.source_topic(prefix),
-        {kt.SOURCE_TYPE: on_created},
+        {kt.STATUS_TYPE: on_status},
         registry=SchemaRegistry(schema_root),
         stateful=stateful,
     )

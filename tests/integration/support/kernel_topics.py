@@ -9,6 +9,7 @@ from schemas import SCHEMA_ROOT, schema_id
 from topics import Compatibility, TopicKind, TopicSpec
 
 SOURCE_TYPE = "AgentCreated"
+STATUS_TYPE = "AgentStatusChanged"
 OUTPUT_TYPE = "AgentSeen"
 
 
@@ -28,7 +29,7 @@ def source_topic(prefix: str) -> TopicSpec:
         cleanup_policy="delete",
         key="agent id",
         owner="test-producer",
-        types=(SOURCE_TYPE,),
+        types=(SOURCE_TYPE, STATUS_TYPE),
         consumer_groups=(service_id(prefix),),
         compatibility=Compatibility.BACKWARD,
     )
@@ -75,9 +76,12 @@ def all_specs(prefix: str) -> list[TopicSpec]:
 
 
 def write_schema_tree(prefix: str, root: Path) -> Path:
-    """A schema tree for the test topics: the real AgentCreated v1, and an AgentSeen v1."""
+    """A schema tree for the test topics: the real AgentCreated and AgentStatusChanged v1,
+    and an AgentSeen v1."""
     created = json.loads((SCHEMA_ROOT / "agent-events" / SOURCE_TYPE / "v1.json").read_text())
     created["$id"] = schema_id(source_topic(prefix).name, SOURCE_TYPE, 1)
+    status = json.loads((SCHEMA_ROOT / "agent-events" / STATUS_TYPE / "v1.json").read_text())
+    status["$id"] = schema_id(source_topic(prefix).name, STATUS_TYPE, 1)
     seen = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": schema_id(output_topic(prefix).name, OUTPUT_TYPE, 1),
@@ -92,6 +96,7 @@ def write_schema_tree(prefix: str, root: Path) -> Path:
     }
     for topic, type_name, schema in (
         (source_topic(prefix).name, SOURCE_TYPE, created),
+        (source_topic(prefix).name, STATUS_TYPE, status),
         (output_topic(prefix).name, OUTPUT_TYPE, seen),
     ):
         path = root / topic / type_name / "v1.json"
