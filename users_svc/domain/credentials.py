@@ -1,0 +1,86 @@
+"""Credential commands on the User aggregate: password change/reset, rehash, login check.
+
+Changing or resetting a password bumps ``credentials_version`` and sets
+``sessions_revoked_at``: refresh-token families issued under the old version are refused
+(``tokens.refresh``) and revoked (``tokens.revoke_stale``), so every session ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from users_svc.domain.errors import DomainError, require_aware
+from users_svc.domain.passwords import PasswordHashing, check_password, same_password
+from users_svc.domain.users import Decision, User, require_active
+
+
+def _new_credentials(user: User, password_hash: str, now: datetime) -> User:
+    return replace(
+        user,
+        password_hash=password_hash,
+        credentials_version=user.credentials_version + 1,
+        sessions_revoked_at=now,
+        updated_at=now,
+    )
+
+
+def change_password(
+    user: User,
+    *,
+    current_password: str,
+    new_password: str,
+    now: datetime,
+    passwords: PasswordHashing,
+) -> Decision:
+    """The user changes their own password; every session (token family) is revoked."""
+    require_aware(now)
+    require_active(user)
+    if not passwords.verify(user.password_hash, current_password):
+        raise DomainError(
+            "invalid_current_password", "The current password is wrong.", "current_password"
+        )
+    if same_password(new_password, current_password):
+        raise DomainError(
+            "password_unchanged", "The new password must differ from the current one.", "password"
+        )
+    check_password(new_password, user.email)
+    # No event: credentials never travel on user-events; the version bump is the signal.
+    return _new_credentials(user, passwords.hash(new_password), now), []
+
+
+def reset_password(
+    user: User, *, new_password: str, now: datetime, passwords: PasswordHashing
+) -> Decision:
+    """An administrator sets a new password; every session is revoked."""
+    require_aware(now)
+    require_active(user)
+    check_password(new_password, user.email)
+    return _new_credentials(user, passwords.hash(new_password), now), []
+
+
+def rehash_password(
+    user: User, *, password: str, now: datetime, passwords: PasswordHashing
+) -> User:
+    """After a good login, store a hash with current parameters (sessions stay valid)."""
+    require_aware(now)
+    return replace(user, password_hash=passwords.hash(password), updated_at=now)
+
+
+@dataclass(frozen=True)
+class LoginCheck:
+    """Whether the credentials are good, and whether the stored hash should be renewed."""
+
+    ok: bool
+    needs_rehash: bool = False
+
+
+def authenticate(user: User | None, password: str, passwords: PasswordHashing) -> LoginCheck:
+    """Check a login; unknown and deactivated accounts fail exactly like a wrong password."""
+    if user is None or not user.is_active:
+        # Same argon2 work either way, so response time doesn't tell who has an account.
+        passwords.verify_dummy(password)
+        return LoginCheck(ok=False)
+    if not passwords.verify(user.password_hash, password):
+        return LoginCheck(ok=False)
+    return LoginCheck(ok=True, needs_rehash=passwords.needs_rehash(user.password_hash))
