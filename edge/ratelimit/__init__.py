@@ -1,0 +1,1 @@
+"""Per-route-group rate limits in Redis (GCRA), with IETF ``RateLimit-*`` headers."""
