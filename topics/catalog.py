@@ -39,6 +39,8 @@ class Compatibility(StrEnum):
 class TopicKind(StrEnum):
     EVENTS = "events"
     COMMANDS = "commands"
+    # Answers to commands, keyed by command id; read by every edge replica without a group.
+    REPLIES = "replies"
     DEAD_LETTER = "dead-letter"
 
 
@@ -136,6 +138,29 @@ def _commands(
     )
 
 
+REPLY_TYPES = ("CommandSucceeded", "CommandRejected")
+
+
+def _replies(name: str, *, partitions: int, owner: str) -> TopicSpec:
+    # No consumer group: each edge replica reads every partition from its end and keeps the
+    # replies to its own pending commands, so there is no DLQ twin either. A reply matters
+    # only until its caller has it (or has read it from Redis), hence a day.
+    return TopicSpec(
+        name=name,
+        kind=TopicKind.REPLIES,
+        partitions=partitions,
+        replication=1,
+        retention_ms=1 * DAY_MS,
+        cleanup_policy="delete",
+        key="command id (the reply's subject and causationid)",
+        owner=owner,
+        types=REPLY_TYPES,
+        consumer_groups=(),
+        compatibility=Compatibility.BACKWARD,
+        description=f"Replies of {owner} to its commands, read by the edge replicas.",
+    )
+
+
 _ALL_EVENT_CONSUMERS = (NOTIFICATION_CONSUMERS, ANALYTICS_CONSUMERS, AUDIT_CONSUMERS)
 
 AGENT_EVENTS = _events(
@@ -213,6 +238,12 @@ ANALYTICS_COMMANDS = _commands(
     types=(),
 )
 
+AGENT_REPLIES = _replies("agent-replies", partitions=3, owner=AGENTS_SERVICE)
+USER_REPLIES = _replies("user-replies", partitions=2, owner=USERS_SERVICE)
+PROJECT_REPLIES = _replies("project-replies", partitions=3, owner=PROJECTS_SERVICE)
+NOTIFICATION_REPLIES = _replies("notification-replies", partitions=3, owner=NOTIFICATION_CONSUMERS)
+ANALYTICS_REPLIES = _replies("analytics-replies", partitions=3, owner=ANALYTICS_CONSUMERS)
+
 _PRIMARY: tuple[TopicSpec, ...] = (
     AGENT_EVENTS,
     USER_EVENTS,
@@ -224,6 +255,11 @@ _PRIMARY: tuple[TopicSpec, ...] = (
     PROJECT_COMMANDS,
     NOTIFICATION_COMMANDS,
     ANALYTICS_COMMANDS,
+    AGENT_REPLIES,
+    USER_REPLIES,
+    PROJECT_REPLIES,
+    NOTIFICATION_REPLIES,
+    ANALYTICS_REPLIES,
 )
 
 

@@ -18,6 +18,7 @@ from schemas.models.agent_events import (
     AgentUpdated,
 )
 from schemas.models.common import BUILTIN_ROLES, EventData
+from schemas.models.replies import REPLY_MODELS
 from schemas.models.user_events import (
     USER_EVENT_MODELS,
     RoleAssigned,
@@ -29,7 +30,7 @@ from schemas.models.user_events import (
 )
 
 MODELS: dict[tuple[str, str, int], type[BaseModel]] = {
-    m.key(): m for m in (*AGENT_EVENT_MODELS, *USER_EVENT_MODELS)
+    m.key(): m for m in (*AGENT_EVENT_MODELS, *USER_EVENT_MODELS, *REPLY_MODELS)
 }
 
 
