@@ -14,7 +14,7 @@ import pytest
 from streams import deadletter
 from streams.envelope import decode, encode, new_envelope
 from streams.producer import EventPublisher
-from streams.topic_admin import apply_topics
+from streams.topic_admin import apply_topics, describe_cluster_topics
 from streams.topic_admin.cluster import admin_session, delete
 from streams.tracing import parse_traceparent
 from tests.integration.support import kernel_topics as kt
@@ -29,9 +29,10 @@ async def _create_topics(run: KernelRun) -> None:
 
 
 async def _delete_topics(run: KernelRun) -> None:
+    # Every topic of the run, Faust's changelogs for its tables included.
+    cluster = await describe_cluster_topics(run.bootstrap)
     async with admin_session(run.bootstrap) as client:
-        names = [s.name for s in kt.all_specs(run.prefix)]
-        await delete(client, names)
+        await delete(client, [name for name in cluster if name.startswith(run.prefix)])
 
 
 @pytest.fixture(scope="module")

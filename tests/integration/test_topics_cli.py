@@ -190,14 +190,12 @@ def test_cli_apply_then_diff_on_the_real_catalog(kafka_bootstrap: str) -> None:
     diff = _dafnck("topics", "diff", "--bootstrap-servers", kafka_bootstrap)
     # A shared development broker may hold throwaway topics of interrupted test or
     # benchmark runs (their *.dlq twins look like ours); everything else must match.
-    drift = [
-        line
-        for line in diff.stdout.splitlines()
-        if line and not line.startswith(_THROWAWAY_PREFIXES)
-    ]
-    assert drift == [] or drift == ["no drift"], diff.stdout + diff.stderr
-    if not any(line.startswith(_THROWAWAY_PREFIXES) for line in diff.stdout.splitlines()):
-        assert diff.returncode == 0 and diff.stdout.startswith("no drift")
+    lines = diff.stdout.splitlines()
+    throwaway = [line for line in lines if line.startswith(_THROWAWAY_PREFIXES)]
+    drift = [line for line in lines if line not in throwaway and not line.startswith("no drift")]
+    assert drift == [], diff.stdout + diff.stderr
+    if not throwaway:
+        assert diff.returncode == 0 and diff.stdout.startswith("no drift"), diff.stdout
 
     listed = _dafnck("topics", "list", "--bootstrap-servers", kafka_bootstrap)
     assert listed.returncode == 0, listed.stderr
