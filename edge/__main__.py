@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 
 from aiohttp import web
 
-from edge.app import EdgeConfig, build_app
+from edge.app import build_app
+from edge.core import EdgeConfig
+from edge.services import EdgeServices
 from streams.logs import configure_json_logging
 from streams.stack import ensure_stack
+from users_svc.bootstrap import BootstrapError
+
+log = logging.getLogger("dafnck.edge")
 
 
 def main() -> None:
@@ -24,7 +31,14 @@ def main() -> None:
         port=int(os.environ.get("DAFNCK_EDGE_PORT", "8080")),
         environment=env,
     )
-    web.run_app(build_app(config), host=config.host, port=config.port, print=None)
+    try:
+        services = EdgeServices.from_env(config)
+        web.run_app(build_app(config, services), host=config.host, port=config.port, print=None)
+    except (BootstrapError, ValueError) as exc:
+        # Configuration the edge cannot start with: say what to fix, without a traceback.
+        log.error("edge cannot start: %s", exc)
+        print(f"edge: {exc}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -2,119 +2,58 @@
 
 from __future__ import annotations
 
-import logging
-import time
-import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import generate_latest
 
+from edge.auth.permissions import RolePermissions
+from edge.auth.routes import public
+from edge.auth.wiring import EdgeSecurity
 from edge.checks import probe_all
-from edge.openapi import openapi_document
+from edge.core import (
+    CONFIG,
+    CORRELATION_ID,
+    METRICS,
+    REQUEST_ID,
+    EdgeConfig,
+    EdgeMetrics,
+    problem,
+    request_context,
+)
+from edge.cors import CorsPolicy
+from edge.docs import docs
+from edge.openapi import documented, openapi_document
 from streams import __version__
 
-log = logging.getLogger("dafnck.edge")
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+if TYPE_CHECKING:
+    from edge.services import EdgeServices
+
+__all__ = [
+    "CONFIG",
+    "CORRELATION_ID",
+    "METRICS",
+    "REQUEST_ID",
+    "EdgeConfig",
+    "EdgeMetrics",
+    "build_app",
+    "problem",
+    "request_context",
+]
+
+# Beyond this aiohttp answers 413 itself; JSON routes have a tighter limit (edge.body).
+MAX_BODY_BYTES = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class EdgeConfig:
-    """Where the edge listens and what it depends on."""
-
-    kafka_bootstrap: str
-    database_url: str
-    redis_url: str
-    host: str = "127.0.0.1"
-    port: int = 8080
-    environment: str = "development"
-
-
-class EdgeMetrics:
-    """Request counts and latency by route and status (a registry per app keeps tests apart)."""
-
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        self.requests = Counter(
-            "dafnck_http_requests_total",
-            "HTTP requests by method, route and status.",
-            ("method", "route", "status"),
-            registry=self.registry,
-        )
-        self.latency = Histogram(
-            "dafnck_http_request_duration_seconds",
-            "HTTP request latency by method and route.",
-            ("method", "route"),
-            registry=self.registry,
-        )
-
-
-CONFIG = web.AppKey("config", EdgeConfig)
-METRICS = web.AppKey("metrics", EdgeMetrics)
-REQUEST_ID = web.RequestKey("request_id", str)
-CORRELATION_ID = web.RequestKey("correlation_id", str)
-
-
-def problem(status: int, title: str, detail: str, **extra: object) -> web.Response:
-    """An RFC 9457 ``application/problem+json`` response."""
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return web.json_response(body, status=status, content_type="application/problem+json")
-
-
-def _route_name(request: web.Request) -> str:
-    # Unknown paths share one label so scanners cannot blow up the metric's cardinality.
-    resource = request.match_info.route.resource
-    return resource.canonical if resource is not None else "unmatched"
-
-
-@web.middleware
-async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Request and correlation ids, JSON errors, metrics and one log line per request."""
-    metrics: EdgeMetrics = request.app[METRICS]
-    request_id = request.headers.get("X-Request-Id") or str(uuid.uuid4())
-    request[REQUEST_ID] = request_id
-    request[CORRELATION_ID] = request.headers.get("X-Correlation-Id") or request_id
-    started = time.perf_counter()
-    try:
-        response = await handler(request)
-    except web.HTTPNotFound:
-        response = problem(404, "Not Found", f"no route for {request.method} {request.path}")
-    except web.HTTPMethodNotAllowed as exc:
-        allowed = ", ".join(sorted(exc.allowed_methods))
-        response = problem(
-            405, "Method Not Allowed", f"{request.method} is not allowed on {request.path}"
-        )
-        response.headers["Allow"] = allowed
-    except web.HTTPException as exc:
-        response = problem(exc.status, exc.reason, exc.text or exc.reason)
-    except Exception:
-        log.exception("unhandled error", extra={"request_id": request_id})
-        response = problem(500, "Internal Server Error", "unexpected error", request_id=request_id)
-    elapsed = time.perf_counter() - started
-    route = _route_name(request)
-    metrics.requests.labels(request.method, route, str(response.status)).inc()
-    metrics.latency.labels(request.method, route).observe(elapsed)
-    response.headers["X-Request-Id"] = request_id
-    response.headers["X-Correlation-Id"] = request[CORRELATION_ID]
-    log.info(
-        "request",
-        extra={
-            "method": request.method,
-            "path": request.path,
-            "status": response.status,
-            "ms": round(elapsed * 1000, 2),
-            "request_id": request_id,
-        },
-    )
-    return response
-
-
+@documented(tag="operations")
+@public
 async def health(request: web.Request) -> web.Response:
     """Liveness: the process answers."""
     return web.json_response({"status": "ok", "service": "edge", "version": __version__})
 
 
+@documented(tag="operations", responses={200: "Every dependency answers", 503: "One does not"})
+@public
 async def ready(request: web.Request) -> web.Response:
     """Readiness: Kafka, Postgres and Redis all answer."""
     config: EdgeConfig = request.app[CONFIG]
@@ -130,24 +69,42 @@ async def ready(request: web.Request) -> web.Response:
     return web.json_response(body, status=200 if ok else 503)
 
 
+@documented(tag="operations")
+@public
 async def metrics_view(request: web.Request) -> web.Response:
     """Prometheus text exposition of the edge's metrics."""
     metrics: EdgeMetrics = request.app[METRICS]
     return web.Response(body=generate_latest(metrics.registry), content_type="text/plain")
 
 
+@documented(tag="operations")
+@public
 async def openapi(request: web.Request) -> web.Response:
     """The OpenAPI 3.1 document of every mounted route."""
     return web.json_response(openapi_document(request.app))
 
 
-def build_app(config: EdgeConfig) -> web.Application:
-    """The edge application with its operational routes."""
-    app = web.Application(middlewares=[request_context], client_max_size=1024 * 1024)
+def build_app(config: EdgeConfig, services: EdgeServices | None = None) -> web.Application:
+    """The edge: operational routes, security, and (given ``services``) the API routes.
+
+    Without services no key can verify a token, so only public routes answer anything but 401.
+    """
+    security = (
+        services.security
+        if services is not None
+        else EdgeSecurity.closed(RolePermissions({}), CorsPolicy.from_env())
+    )
+    app = web.Application(
+        middlewares=[request_context, *security.middlewares()], client_max_size=MAX_BODY_BYTES
+    )
     app[CONFIG] = config
     app[METRICS] = EdgeMetrics()
+    security.install(app)
     app.router.add_get("/health", health)
     app.router.add_get("/ready", ready)
     app.router.add_get("/metrics", metrics_view)
     app.router.add_get("/openapi.json", openapi)
+    app.router.add_get("/docs", docs)
+    if services is not None:
+        services.install(app)
     return app

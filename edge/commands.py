@@ -18,7 +18,7 @@ from aiohttp import web
 from aiokafka.errors import KafkaError
 from redis.exceptions import RedisError
 
-from edge.app import CORRELATION_ID, problem
+from edge.core import CORRELATION_ID, problem
 from streams.commands import (
     CommandBus,
     CommandStatus,
@@ -70,8 +70,30 @@ async def run_command(
     created_status: int = 201,
 ) -> web.Response:
     """Send a command and answer the service's decision (``created_status``: a bare success)."""
+    outcome = await send_command(request, spec, type, subject, data)
+    if isinstance(outcome, web.Response):
+        return outcome
+    return outcome_response(outcome, created_status=created_status)
+
+
+async def send_command(
+    request: web.Request,
+    spec: TopicSpec,
+    type: str,
+    subject: str,
+    data: dict[str, Any],
+    *,
+    actor: str | None = None,
+    timeout_s: float | None = None,
+) -> Outcome | web.Response:
+    """Send a command; its outcome, or the problem response when it could not be sent.
+
+    ``actor`` defaults to the caller; routes acting for someone not yet signed in (login)
+    name them. The request's ``Idempotency-Key`` applies as in ``run_command``.
+    """
     commands = request.app[COMMANDS]
-    bus, actor = commands.bus, commands.actor_of(request)
+    bus = commands.bus
+    actor = actor or commands.actor_of(request)
     try:
         envelope = bus.build(
             spec,
@@ -87,7 +109,7 @@ async def run_command(
         return invalid_command(exc)
     try:
         key = await _idempotency_key(request, type, actor)
-        outcome = await bus.send(spec, envelope, idempotency=key)
+        return await bus.send(spec, envelope, idempotency=key, timeout_s=timeout_s)
     except InvalidIdempotencyKey as exc:
         return problem(400, "Bad Request", str(exc), code="invalid_idempotency_key")
     except IdempotencyConflict as exc:
@@ -101,7 +123,6 @@ async def run_command(
     except (KafkaError, RedisError, OSError):
         log.exception("command not sent", extra={"type": type})
         return unavailable()
-    return outcome_response(outcome, created_status=created_status)
 
 
 async def command_status(request: web.Request) -> web.Response:

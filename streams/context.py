@@ -76,8 +76,13 @@ class HandlerContext:
         data: dict[str, Any],
         *,
         actor: str | None = None,
+        time: str | None = None,
     ) -> Envelope:
-        """Queue an event caused by this one; validated now, produced when the handler returns."""
+        """Queue an event caused by this one; validated now, produced when the handler returns.
+
+        ``time`` (RFC 3339) is when it happened, if the handler decided that itself (say, the
+        moment a record it keeps was created); the current time otherwise.
+        """
         if topic.owner != self.service:
             raise PermanentError(
                 f"{self.service} may not write {topic.name}: its single writer is {topic.owner}"
@@ -92,7 +97,7 @@ class HandlerContext:
             source=f"/dafnck/{self.service}",
             type=type_name,
             subject=subject,
-            time=now_rfc3339(),
+            time=time or now_rfc3339(),
             dataschema=entry.id,
             data=data,
             correlationid=self.envelope.correlationid or self.envelope.id,

@@ -111,6 +111,9 @@ class EventPipeline:
         trace = trace_from_headers(record.headers) or new_trace()
         ctx: HandlerContext | None = None
         for attempt in range(1, self.retry.attempts + 1):
+            if attempt > 1 and self.aggregates is not None:
+                # A table shared with another topic's agent may have changed during the backoff.
+                aggregate = self.aggregates.load(envelope.subject)
             ctx = HandlerContext(envelope, schema, record, self.service, trace, self.registry)
             # Each attempt starts from the stored state, never from a failed attempt's edits.
             ctx.state = copy.deepcopy(aggregate.state)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
+from typing import Any
 
 import faust
 
@@ -33,20 +34,27 @@ def consume(
     stateful: bool = True,
     registry: SchemaRegistry | None = None,
     concurrency: int = 1,
+    table: MutableMapping[str, Any] | None = None,
 ) -> EventPipeline:
     """Consume ``topic`` in a Faust agent that runs every record through an EventPipeline.
 
     With ``stateful`` each aggregate's handler state, applied event ids and recent outputs
     live in a table co-partitioned with the topic (see ``streams.aggregates``), so an event
     redelivered after a crash or rebalance has no second effect and loses no output.
+
+    ``table`` (from ``aggregate_table``) shares one aggregate table between topics that are
+    co-partitioned: same partition count, keyed by the same aggregate ids. A record then sees
+    the state the other topic's records left under its key.
     """
     settings: WorkerSettings = app.dafnck_settings  # type: ignore[attr-defined]
     aggregates = None
-    if stateful:
-        table = app.Table(
-            aggregate_table_name(topic), default=None, partitions=topic.partitions, key_type=str
-        )
+    if table is not None:
+        if not stateful:
+            raise ValueError(f"{topic.name}: a shared aggregate table needs stateful=True")
+        _check_copartitioned(topic, table)
         aggregates = AggregateStore(table)
+    elif stateful:
+        aggregates = AggregateStore(aggregate_table(app, topic))
     pipeline = EventPipeline(
         service=settings.service,
         topic=topic,
@@ -87,6 +95,24 @@ def consume(
 def aggregate_table_name(topic: TopicSpec) -> str:
     """Name of the aggregate table ``consume`` keeps for a topic."""
     return f"aggregates-{topic.name}"
+
+
+def aggregate_table(app: faust.App, topic: TopicSpec) -> Any:
+    """The Faust table ``consume`` keeps ``topic``'s aggregates in (pass it on to share it)."""
+    return app.Table(
+        aggregate_table_name(topic), default=None, partitions=topic.partitions, key_type=str
+    )
+
+
+def _check_copartitioned(topic: TopicSpec, table: MutableMapping[str, Any]) -> None:
+    # A table's changelog partition is its source record's partition, so a shared table only
+    # works when every source topic puts a key on the same partition number.
+    partitions = getattr(table, "partitions", None)
+    if partitions is not None and partitions != topic.partitions:
+        raise ValueError(
+            f"{topic.name} has {topic.partitions} partitions but the shared aggregate table "
+            f"has {partitions}: only co-partitioned topics may share one"
+        )
 
 
 def run_worker(app: faust.App) -> None:

@@ -178,9 +178,24 @@ USER_EVENTS = _events(
     partitions=2,
     retention_days=30,
     owner=USERS_SERVICE,
-    key="user id (subject of the event)",
-    types=("UserCreated", "UserUpdated", "UserDeactivated", "RoleAssigned", "RoleRevoked"),
-    groups=_ALL_EVENT_CONSUMERS,
+    key=(
+        "user id (subject of the event); LoginFailed for an email no account has: "
+        "email:<sha256 hex of the normalized email>"
+    ),
+    types=(
+        "UserCreated",
+        "UserUpdated",
+        "UserDeactivated",
+        "RoleAssigned",
+        "RoleRevoked",
+        "PasswordChanged",
+        "LoginSucceeded",
+        "LoginFailed",
+        "TokenReuseDetected",
+        "LoggedOut",
+    ),
+    # users-svc reads its own events too: its projector keeps the users read model.
+    groups=(*_ALL_EVENT_CONSUMERS, USERS_SERVICE),
     description="Identity: users, roles and security-relevant actions.",
 )
 PROJECT_EVENTS = _events(
@@ -218,7 +233,60 @@ AGENT_COMMANDS = _commands(
     "agent-commands", partitions=3, consumer=AGENTS_SERVICE, key="agent id", types=()
 )
 USER_COMMANDS = _commands(
-    "user-commands", partitions=2, consumer=USERS_SERVICE, key="user id", types=()
+    "user-commands",
+    partitions=2,
+    consumer=USERS_SERVICE,
+    # CreateUser is keyed by the email it claims, so one partition decides each email.
+    key=(
+        "user id; CreateUser: email:<normalized email>; RecordLoginFailure for an unknown "
+        "email: email:<sha256 hex of the normalized email>"
+    ),
+    types=(
+        "CreateUser",
+        "UpdateUser",
+        "DeactivateUser",
+        "AssignRole",
+        "RevokeRole",
+        "ChangePassword",
+        "StartSession",
+        "RefreshSession",
+        "EndSession",
+        "EndAllSessions",
+        "RecordLoginFailure",
+    ),
+)
+# Internal to the users context: the second step of CreateUser, from the email claim to the
+# user aggregate. Same partitions and key as user-commands, so the users worker keeps both in
+# one aggregate table.
+USER_REGISTRATIONS = TopicSpec(
+    name="user-registrations",
+    kind=TopicKind.COMMANDS,
+    partitions=2,
+    replication=1,
+    retention_ms=7 * DAY_MS,
+    cleanup_policy="delete",
+    key="user id",
+    owner=USERS_SERVICE,
+    types=("UserRegistration",),
+    consumer_groups=(USERS_SERVICE,),
+    compatibility=Compatibility.BACKWARD,
+    description="Claimed emails becoming users; written and read by users-svc only.",
+)
+# Internal to the users context: carries password hashes, so nobody else may consume it.
+# Compacted: the newest credentials per user is all the projector ever needs.
+USER_CREDENTIALS = TopicSpec(
+    name="user-credentials",
+    kind=TopicKind.EVENTS,
+    partitions=2,
+    replication=1,
+    retention_ms=-1,
+    cleanup_policy="compact",
+    key="user id",
+    owner=USERS_SERVICE,
+    types=("CredentialsChanged",),
+    consumer_groups=(USERS_SERVICE,),
+    compatibility=Compatibility.BACKWARD,
+    description="Sign-in credentials per user (hashes only); users-svc's projector reads it.",
 )
 PROJECT_COMMANDS = _commands(
     "project-commands", partitions=3, consumer=PROJECTS_SERVICE, key="project id", types=()
@@ -252,6 +320,8 @@ _PRIMARY: tuple[TopicSpec, ...] = (
     ANALYTICS_EVENTS,
     AGENT_COMMANDS,
     USER_COMMANDS,
+    USER_REGISTRATIONS,
+    USER_CREDENTIALS,
     PROJECT_COMMANDS,
     NOTIFICATION_COMMANDS,
     ANALYTICS_COMMANDS,

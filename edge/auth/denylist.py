@@ -3,6 +3,8 @@
 Keys (a contract with whoever revokes: the users service or an edge consumer of user-events):
 
 - ``<prefix>deny:jti:<jti>`` exists while that token could still be accepted (TTL to exp + leeway);
+- ``<prefix>deny:sid:<sid>`` exists while any token of that session (``sid`` claim: a refresh-token
+  family) could still be accepted: logout and refresh-token reuse end every token of the session;
 - ``<prefix>revoked_before:<sub>`` holds a Unix time T: tokens of ``sub`` issued at or before
   T's second are refused (``iat`` has one-second resolution, so the revocation second is
   included). It lives as long as the longest token, after which no older token survives anyway.
@@ -66,6 +68,9 @@ class DenyList:
     def _sub_key(self, sub: str) -> str:
         return f"{self._prefix}revoked_before:{sub}"
 
+    def _sid_key(self, sid: str) -> str:
+        return f"{self._prefix}deny:sid:{sid}"
+
     async def deny(self, jti: str, exp: float) -> None:
         """Refuse the token ``jti`` from now until it would have expired anyway."""
         ttl = math.ceil(exp + self._leeway_s - self._clock())
@@ -75,6 +80,11 @@ class DenyList:
     async def is_denied(self, jti: str) -> bool:
         """Whether the token ``jti`` is on the deny list."""
         return bool(await self._redis.exists(self._jti_key(jti)))
+
+    async def deny_session(self, sid: str) -> None:
+        """Refuse every token of session ``sid``, for as long as any of them could live."""
+        ttl = math.ceil(self._max_lifetime_s + self._leeway_s)
+        await self._redis.set(self._sid_key(sid), b"1", ex=ttl)
 
     async def revoke_before(self, sub: str, when: float | None = None) -> None:
         """Refuse every token of ``sub`` issued up to ``when`` (default now)."""
@@ -88,12 +98,15 @@ class DenyList:
         return None if value is None else float(value)
 
     async def denied(self, principal: Principal) -> str | None:
-        """One round trip for both checks; the reason is safe to show the client."""
-        jti_hit, marker = await self._redis.mget(
-            [self._jti_key(principal.jti), self._sub_key(principal.sub)]
-        )
+        """One round trip for every check; the reason is safe to show the client."""
+        keys = [self._jti_key(principal.jti), self._sub_key(principal.sub)]
+        if principal.sid is not None:
+            keys.append(self._sid_key(principal.sid))
+        jti_hit, marker, *sid_hit = await self._redis.mget(keys)
         if jti_hit is not None:
             return "token has been revoked"
+        if sid_hit and sid_hit[0] is not None:
+            return "session has ended"
         if _revoked(principal.iat, None if marker is None else float(marker)):
             return "token has been revoked for this user"
         return None
@@ -104,6 +117,7 @@ class MemoryDenyList:
 
     def __init__(self) -> None:
         self.jtis: set[str] = set()
+        self.sessions: set[str] = set()
         self.markers: dict[str, float] = {}
 
     async def deny(self, jti: str, exp: float) -> None:
@@ -114,15 +128,25 @@ class MemoryDenyList:
         """Whether the token ``jti`` is refused."""
         return jti in self.jtis
 
+    async def deny_session(self, sid: str) -> None:
+        """Refuse every token of session ``sid``."""
+        self.sessions.add(sid)
+
     async def revoke_before(self, sub: str, when: float | None = None) -> None:
         """Refuse every token of ``sub`` issued up to ``when`` (default now)."""
         moment = time.time() if when is None else when
         self.markers[sub] = max(moment, self.markers.get(sub, moment))
 
+    async def revoked_before(self, sub: str) -> float | None:
+        """The revocation time recorded for ``sub``, if any."""
+        return self.markers.get(sub)
+
     async def denied(self, principal: Principal) -> str | None:
         """Why the principal's token is refused, or None."""
         if principal.jti in self.jtis:
             return "token has been revoked"
+        if principal.sid is not None and principal.sid in self.sessions:
+            return "session has ended"
         if _revoked(principal.iat, self.markers.get(principal.sub)):
             return "token has been revoked for this user"
         return None

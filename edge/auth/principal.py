@@ -16,3 +16,5 @@ class Principal:
     jti: str
     exp: int
     iat: int
+    # The session (refresh-token family) the token was issued for, when it came from one.
+    sid: str | None = None

@@ -57,6 +57,15 @@ def _strings(value: object, claim: str) -> frozenset[str]:
     raise InvalidToken(f"claim '{claim}' is malformed")
 
 
+def _optional_string(claims: Mapping[str, Any], name: str) -> str | None:
+    value = claims.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise InvalidToken(f"claim '{name}' is malformed")
+    return value
+
+
 def _timestamp(claims: Mapping[str, Any], name: str) -> int:
     value = claims[name]
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -120,6 +129,7 @@ class TokenVerifier:
             jti=claims["jti"],
             exp=_timestamp(claims, "exp"),
             iat=_timestamp(claims, "iat"),
+            sid=_optional_string(claims, "sid"),
         )
 
     def _decode(self, token: str, key: rsa.RSAPublicKey) -> dict[str, Any]:

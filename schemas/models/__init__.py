@@ -19,18 +19,49 @@ from schemas.models.agent_events import (
 )
 from schemas.models.common import BUILTIN_ROLES, EventData
 from schemas.models.replies import REPLY_MODELS
+from schemas.models.user_commands import (
+    USER_COMMAND_MODELS,
+    AssignRole,
+    ChangePassword,
+    CreateUser,
+    DeactivateUser,
+    EndAllSessions,
+    EndSession,
+    RecordLoginFailure,
+    RefreshSession,
+    RevokeRole,
+    StartSession,
+    UpdateUser,
+)
 from schemas.models.user_events import (
     USER_EVENT_MODELS,
+    LoggedOut,
+    LoginFailed,
+    LoginSucceeded,
+    PasswordChanged,
     RoleAssigned,
     RoleRevoked,
+    TokenReuseDetected,
     UserChanges,
     UserCreated,
     UserDeactivated,
     UserUpdated,
 )
+from schemas.models.user_internal import (
+    USER_INTERNAL_MODELS,
+    CredentialsChanged,
+    UserRegistration,
+)
 
 MODELS: dict[tuple[str, str, int], type[BaseModel]] = {
-    m.key(): m for m in (*AGENT_EVENT_MODELS, *USER_EVENT_MODELS, *REPLY_MODELS)
+    m.key(): m
+    for m in (
+        *AGENT_EVENT_MODELS,
+        *USER_EVENT_MODELS,
+        *USER_COMMAND_MODELS,
+        *USER_INTERNAL_MODELS,
+        *REPLY_MODELS,
+    )
 }
 
 
@@ -52,12 +83,30 @@ __all__ = [
     "AgentStatus",
     "AgentStatusChanged",
     "AgentUpdated",
+    "AssignRole",
+    "ChangePassword",
+    "CreateUser",
+    "CredentialsChanged",
+    "DeactivateUser",
+    "EndAllSessions",
+    "EndSession",
     "EventData",
+    "LoggedOut",
+    "LoginFailed",
+    "LoginSucceeded",
+    "PasswordChanged",
+    "RecordLoginFailure",
+    "RefreshSession",
+    "RevokeRole",
     "RoleAssigned",
     "RoleRevoked",
+    "StartSession",
+    "TokenReuseDetected",
+    "UpdateUser",
     "UserChanges",
     "UserCreated",
     "UserDeactivated",
+    "UserRegistration",
     "UserUpdated",
     "model_for",
 ]

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import re
+from ipaddress import IPv4Address, IPv6Address
 from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    model_validator,
+)
 
 from schemas import schema_id
 
@@ -16,6 +25,8 @@ TOKEN_PATTERN = r"^[a-z0-9][a-z0-9_.:-]{0,63}$"
 ROLE_PATTERN = r"^[a-z][a-z0-9_-]{0,63}$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 NOT_BLANK_PATTERN = r"\S"
+SHA256_HEX_PATTERN = r"^[0-9a-f]{64}$"
+ARGON2ID_PATTERN = r"^\$argon2id\$"
 
 BUILTIN_ROLES: tuple[str, ...] = ("admin", "operator", "member", "viewer")
 
@@ -37,6 +48,13 @@ def _json_integer(value: Any) -> Any:
     if isinstance(value, bool | str | bytes):
         raise ValueError("must be a JSON integer, not a string or boolean")
     return value
+
+
+def _ip_text(value: Any) -> Any:
+    # Lax IPv4Address also takes integers and bytes; the schema's ipv4/ipv6 formats take text.
+    if value is None or isinstance(value, IPv4Address | IPv6Address | str):
+        return value
+    raise ValueError("must be an IPv4 or IPv6 address as text, or null")
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -67,6 +85,14 @@ Reason = Annotated[str, Field(min_length=1, max_length=500, pattern=NOT_BLANK_PA
 Email = Annotated[
     str, Field(pattern=EMAIL_PATTERN, max_length=254, json_schema_extra={"format": "email"})
 ]
+# Hashes only: what may travel between the edge and the users worker instead of a secret.
+Sha256Hex = Annotated[str, Field(pattern=SHA256_HEX_PATTERN)]
+PasswordHash = Annotated[str, Field(max_length=512, pattern=ARGON2ID_PATTERN)]
+ClientIp = Annotated[IPv4Address | IPv6Address | None, BeforeValidator(_ip_text)]
+UserAgent = Annotated[str, Field(max_length=1024)] | None
+CredentialsVersion = Annotated[int, Field(ge=1), JSON_INTEGER]
+StrictBool = Annotated[bool, Strict()]
+NonEmpty = Annotated[str, Field(min_length=1)]
 BuiltinRole = Literal["admin", "operator", "member", "viewer"]
 CustomRole = Annotated[str, Field(pattern=ROLE_PATTERN)]
 # Built-in roles also match ROLE_PATTERN; the Literal branch is there to name them in the schema.

@@ -10,7 +10,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from schemas.models.common import JSON_INTEGER, EventData
+from schemas.models.common import JSON_INTEGER, EventData, NonEmpty
 
 REPLY_TOPICS = (
     "agent-replies",
@@ -19,7 +19,6 @@ REPLY_TOPICS = (
     "notification-replies",
     "analytics-replies",
 )
-NonEmpty = Annotated[str, Field(min_length=1)]
 SuccessStatus = Annotated[int, Field(ge=200, le=299), JSON_INTEGER]
 FailureStatus = Annotated[int, Field(ge=400, le=599), JSON_INTEGER]
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic.json_schema import SkipJsonSchema
 
 from schemas.models.common import (
     Changes,
+    ClientIp,
     DisplayText,
     Email,
     EventData,
     Reason,
     Role,
+    Sha256Hex,
+    StrictBool,
     UniqueRoles,
+    UserAgent,
     Uuid,
 )
 
@@ -90,10 +94,75 @@ class RoleRevoked(EventData):
     revoked_by: Uuid
 
 
+class PasswordChanged(EventData):
+    """A user's password was changed or reset; every session ended (no hash travels here)."""
+
+    TOPIC: ClassVar[str] = TOPIC
+    TYPE: ClassVar[str] = "PasswordChanged"
+    VERSION: ClassVar[int] = 1
+
+    user_id: Uuid
+    changed_by: Uuid
+
+
+class LoginSucceeded(EventData):
+    """A user signed in: a session (refresh-token family) started."""
+
+    TOPIC: ClassVar[str] = TOPIC
+    TYPE: ClassVar[str] = "LoginSucceeded"
+    VERSION: ClassVar[int] = 1
+
+    user_id: Uuid
+    family_id: Uuid
+    client_ip: ClientIp
+    user_agent: UserAgent
+
+
+class LoginFailed(EventData):
+    """A sign-in failed; keyed by user id, or ``email:<email_hash>`` for an unknown email."""
+
+    TOPIC: ClassVar[str] = TOPIC
+    TYPE: ClassVar[str] = "LoginFailed"
+    VERSION: ClassVar[int] = 1
+
+    user_id: Uuid | None
+    email_hash: Sha256Hex
+    client_ip: ClientIp
+    reason: Literal["bad_credentials", "deactivated", "throttled"]
+
+
+class TokenReuseDetected(EventData):
+    """A used refresh token came back: its whole family was revoked."""
+
+    TOPIC: ClassVar[str] = TOPIC
+    TYPE: ClassVar[str] = "TokenReuseDetected"
+    VERSION: ClassVar[int] = 1
+
+    user_id: Uuid
+    family_id: Uuid
+
+
+class LoggedOut(EventData):
+    """A user signed out of one session (family_id) or everywhere (family_id null)."""
+
+    TOPIC: ClassVar[str] = TOPIC
+    TYPE: ClassVar[str] = "LoggedOut"
+    VERSION: ClassVar[int] = 1
+
+    user_id: Uuid
+    family_id: Uuid | None
+    everywhere: StrictBool
+
+
 USER_EVENT_MODELS: tuple[type[EventData], ...] = (
     UserCreated,
     UserUpdated,
     UserDeactivated,
     RoleAssigned,
     RoleRevoked,
+    PasswordChanged,
+    LoginSucceeded,
+    LoginFailed,
+    TokenReuseDetected,
+    LoggedOut,
 )

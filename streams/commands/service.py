@@ -41,10 +41,10 @@ class Rejection(Exception):  # a decision of the domain, not a failure of the se
 
 def replies_topic(ctx: HandlerContext) -> TopicSpec:
     """The catalog's replies topic for the command topic this command came from."""
-    name = replies_topic_name(ctx.record.topic)
     try:
-        return topics.by_name(name)
-    except KeyError as exc:
+        return topics.by_name(replies_topic_name(ctx.record.topic))
+    except (KeyError, ValueError) as exc:
+        # Not a <context>-commands topic (an internal step): the handler must name the topic.
         raise PermanentError(str(exc)) from None
 
 
@@ -56,15 +56,24 @@ def reply(
     resource: dict[str, Any] | None = None,
     error: ReplyError | None = None,
     topic: TopicSpec | None = None,
+    command_id: str | None = None,
+    command_type: str | None = None,
 ) -> Envelope:
-    """Queue the reply to the command in ``ctx``; produced with the handler's other outputs."""
-    command_id = ctx.envelope.id
+    """Queue the reply to the command in ``ctx``; produced with the handler's other outputs.
+
+    ``command_id``/``command_type`` answer an earlier command instead, one that ``ctx``
+    carries out as a later step (a command forwarded to another aggregate, say).
+    """
+    if (command_id is None) != (command_type is None):
+        raise PermanentError("answering another command needs both command_id and command_type")
+    if command_id is None or command_type is None:
+        command_id, command_type = ctx.envelope.id, ctx.envelope.type
     if any(_is_reply(out.envelope, command_id) for out in ctx.outputs):
         raise PermanentError(f"command {command_id} is already answered")
     try:
-        answer = Reply(command_id, ctx.envelope.type, status, http_status, resource, error)
+        answer = Reply(command_id, command_type, status, http_status, resource, error)
     except ReplyInvalid as exc:
-        raise PermanentError(f"invalid reply to {ctx.envelope.type}: {exc}") from None
+        raise PermanentError(f"invalid reply to {command_type}: {exc}") from None
     # The kernel keys an output by its subject: the command id as subject puts the reply on
     # the key each edge replica matches its pending commands by.
     return ctx.emit(topic or replies_topic(ctx), answer.type_name, command_id, answer.to_data())
@@ -76,9 +85,18 @@ def succeed(
     *,
     http_status: int | None = None,
     topic: TopicSpec | None = None,
+    command_id: str | None = None,
+    command_type: str | None = None,
 ) -> Envelope:
     """Answer that the command was carried out, with the resulting resource."""
-    return reply(ctx, http_status=http_status, resource=resource, topic=topic)
+    return reply(
+        ctx,
+        http_status=http_status,
+        resource=resource,
+        topic=topic,
+        command_id=command_id,
+        command_type=command_type,
+    )
 
 
 def reject(
@@ -90,10 +108,19 @@ def reject(
     field: str | None = None,
     status: ReplyStatus = "rejected",
     topic: TopicSpec | None = None,
+    command_id: str | None = None,
+    command_type: str | None = None,
 ) -> Envelope:
     """Answer that the command was refused (or failed), saying why."""
-    error = ReplyError(code, message, field)
-    return reply(ctx, status=status, http_status=http_status, error=error, topic=topic)
+    return reply(
+        ctx,
+        status=status,
+        http_status=http_status,
+        error=ReplyError(code, message, field),
+        topic=topic,
+        command_id=command_id,
+        command_type=command_type,
+    )
 
 
 def replying(handler: Handler, *, topic: TopicSpec | None = None) -> Handler:

@@ -23,6 +23,13 @@ ENVELOPE = SCHEMA_ROOT / "envelope" / "v1.json"
 AGGREGATE_ID = {"agent-events": "agent_id", "user-events": "user_id"}
 # Events carry facts about users, never their secrets.
 FORBIDDEN_NAMES = {"password", "passwd", "password_hash", "hash", "secret", "credentials"}
+# Plaintext secrets travel on no topic at all (users_svc/DESIGN.md, security rules).
+PLAINTEXT_NAMES = {"password", "passwd", "secret", "credentials"}
+# The users context's own topics carry credential *hashes* between the edge and the users
+# worker (argon2id password hashes, SHA-256 of refresh tokens); nobody else reads them.
+CREDENTIAL_HASH_TOPICS = {"user-commands", "user-registrations", "user-credentials"}
+# A SHA-256 of a normalized email identifies a failed sign-in's target; it is no credential.
+NOT_SECRETS = {"email_hash"}
 
 
 def data_schema_paths() -> dict[Key, Path]:
@@ -143,14 +150,34 @@ def test_data_schema_conventions(key: Key) -> None:
     assert not undocumented, f"properties without a description: {undocumented}"
 
 
+def _is_secret(name: str, *, hashes_allowed: bool) -> bool:
+    name = name.lower()
+    if name in NOT_SECRETS:
+        return False
+    if name in PLAINTEXT_NAMES or name.endswith(("_password", "_secret")):
+        return True
+    return not hashes_allowed and (name in FORBIDDEN_NAMES or name.endswith("_hash"))
+
+
 @pytest.mark.parametrize("path", all_schema_paths(), ids=_id)
 def test_no_credentials_in_events(path: Path) -> None:
+    topic = path.relative_to(SCHEMA_ROOT).parts[0]
+    hashes_allowed = topic in CREDENTIAL_HASH_TOPICS
     leaks = [
         f"{p}/{n}"
         for p, n, _ in walk_properties(load(path))
-        if n.lower() in FORBIDDEN_NAMES or n.lower().endswith(("_password", "_hash", "_secret"))
+        if _is_secret(n, hashes_allowed=hashes_allowed)
     ]
-    assert not leaks, f"events must not carry secrets: {leaks}"
+    assert not leaks, f"{topic} must not carry secrets: {leaks}"
+
+
+def test_the_secret_rule_still_catches_leaks() -> None:
+    assert _is_secret("password_hash", hashes_allowed=False)
+    assert _is_secret("refresh_token_hash", hashes_allowed=False)
+    assert _is_secret("password", hashes_allowed=True)
+    assert _is_secret("client_secret", hashes_allowed=True)
+    assert not _is_secret("password_hash", hashes_allowed=True)
+    assert not _is_secret("email_hash", hashes_allowed=False)
 
 
 # --- examples ---------------------------------------------------------------------------
@@ -233,6 +260,13 @@ UU = ("user-events", "UserUpdated", 1)
 UD = ("user-events", "UserDeactivated", 1)
 RA = ("user-events", "RoleAssigned", 1)
 RR = ("user-events", "RoleRevoked", 1)
+LO = ("user-events", "LoggedOut", 1)
+LF = ("user-events", "LoginFailed", 1)
+CU = ("user-commands", "CreateUser", 1)
+SS = ("user-commands", "StartSession", 1)
+RS = ("user-commands", "RefreshSession", 1)
+UR = ("user-registrations", "UserRegistration", 1)
+CC = ("user-credentials", "CredentialsChanged", 1)
 
 # (type, fields to overwrite in its first example, what is wrong)
 BAD: list[tuple[Key, dict[str, Any], str]] = [
@@ -281,6 +315,28 @@ BAD: list[tuple[Key, dict[str, Any], str]] = [
     (RA, {"role": "Root"}, "enum/pattern: roles are lowercase"),
     (RA, {"role": 7}, "wrong type: number for string"),
     (RR, {"role": ""}, "empty role"),
+    (CU, {"password_hash": "Velvet-Harbor-42"}, "plaintext instead of an argon2id hash"),
+    (CU, {"password_hash": "$argon2i$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA"}, "argon2i, not argon2id"),
+    (CU, {"user_id": "ada"}, "user_id not a uuid"),
+    (CU, {"created_by": "admin"}, "created_by not a uuid"),
+    (SS, {"refresh_token_hash": "dkr.token"}, "refresh token instead of its hash"),
+    (SS, {"refresh_token_hash": "9F86D081" * 8}, "hash in upper-case hex"),
+    (SS, {"refresh_token_hash": "9f86d081" * 7}, "hash too short"),
+    (SS, {"credentials_version": 0}, "credentials version below 1"),
+    (SS, {"credentials_version": "1"}, "credentials version as string"),
+    (SS, {"client_ip": "localhost"}, "client_ip not an IP address"),
+    (SS, {"client_ip": 3405803783}, "client_ip as a number"),
+    (SS, {"user_agent": "x" * 1025}, "user agent too long"),
+    (SS, {"family_id": "family-1"}, "family_id not a uuid"),
+    (RS, {"new_token_hash": None}, "null new token hash"),
+    (LF, {"reason": "wrong_password"}, "enum: unknown failure reason"),
+    (LF, {"email_hash": "ada@example.com"}, "email instead of its hash"),
+    (LO, {"everywhere": "true"}, "wrong type: string for boolean"),
+    (LO, {"everywhere": 1}, "wrong type: number for boolean"),
+    (UR, {"command_type": "UpdateUser"}, "registration of another command type"),
+    (UR, {"command_id": ""}, "empty command id"),
+    (CC, {"status": "locked"}, "enum: unknown credentials status"),
+    (CC, {"email_normalized": "ada"}, "not an email"),
 ]
 
 
@@ -339,6 +395,10 @@ def test_unknown_field_is_refused_by_schema_and_model(
         (UC, {"user_id": "C4E8A1F2-3B5D-4E6F-8A9B-0C1D2E3F4A5B"}),
         (AC, {"labels": {"any-key": "v"}, "model_settings": {"nested": {"x": [1, None]}}}),
         (AU, {"changes": {"model_settings": {"anything": True}}}),
+        (SS, {"client_ip": "2001:db8::1", "user_agent": None}),
+        (SS, {"client_ip": None, "user_agent": ""}),
+        (LF, {"user_id": None}),
+        (CU, {"roles": [], "created_by": None}),
     ],
     ids=[
         "null-reason",
@@ -348,6 +408,10 @@ def test_unknown_field_is_refused_by_schema_and_model(
         "upper-uuid",
         "free-form-maps-stay-open",
         "free-form-map-in-changes",
+        "ipv6-and-no-user-agent",
+        "unknown-ip",
+        "failure-of-an-unknown-email",
+        "self-signup-without-roles",
     ],
 )
 def test_edge_values_are_accepted_by_schema_and_model(key: Key, change: dict[str, Any]) -> None:

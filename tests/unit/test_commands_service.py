@@ -11,7 +11,15 @@ import pytest
 from schemas import schema_id
 from streams import deadletter
 from streams.aggregates import AggregateStore
-from streams.commands import Rejection, ReplyError, reply, reply_schemas, replying, succeed
+from streams.commands import (
+    Rejection,
+    ReplyError,
+    reject,
+    reply,
+    reply_schemas,
+    replying,
+    succeed,
+)
 from streams.context import HandlerContext
 from streams.envelope import Envelope, decode, encode, new_envelope
 from streams.pipeline import EventPipeline, Handler
@@ -197,3 +205,105 @@ async def test_handler_bugs_dead_letter_at_once_rather_than_answer_wrongly(
     assert not sender.on(REPLIES.name)
     [(_t, _k, _v, headers)] = [s for s in sender.sent if s[0] == COMMANDS.dlq]
     assert header(headers, deadletter.ATTEMPTS) == "1"  # a bug: not retried
+
+
+# --- a later step answers the original command -------------------------------------------
+
+STEPS = _spec("thing-steps", TopicKind.COMMANDS, SERVICE, ("FinishThing",))
+
+
+@pytest.fixture(scope="module")
+def step_registry(tmp_path_factory: pytest.TempPathFactory) -> SchemaRegistry:
+    root = tmp_path_factory.mktemp("step-schemas")
+    step = {
+        "type": "object",
+        "required": ["command_id", "name"],
+        "additionalProperties": False,
+        "properties": {"command_id": {"type": "string"}, "name": {"type": "string"}},
+    }
+    _write(root, STEPS.name, "FinishThing", step)
+    for type_name, schema in reply_schemas(REPLIES.name).items():
+        _write(root, REPLIES.name, type_name, schema)
+    return SchemaRegistry(root)
+
+
+def _step_pipeline(registry: SchemaRegistry, handler: Handler) -> tuple[EventPipeline, FakeSender]:
+    sender = FakeSender()
+    pipeline = EventPipeline(
+        service=SERVICE,
+        topic=STEPS,
+        handlers={"FinishThing": handler},
+        registry=registry,
+        sender=sender,
+        aggregates=AggregateStore({}),
+    )
+    return pipeline, sender
+
+
+def _step(registry: SchemaRegistry, command_id: str = "cmd-1") -> Record:
+    envelope = new_envelope(
+        source="/dafnck/things-svc",
+        type="FinishThing",
+        subject="alpha",
+        dataschema=registry.latest(STEPS.name, "FinishThing").id,
+        data={"command_id": command_id, "name": "alpha"},
+        correlationid="corr-1",
+        actor="user-1",
+    )
+    return Record(STEPS.name, 0, 0, b"alpha", encode(envelope), [])
+
+
+async def finish_thing(ctx: HandlerContext) -> None:
+    original = ctx.data["command_id"]
+    succeed(ctx, {"name": "alpha"}, http_status=201, topic=REPLIES,
+            command_id=original, command_type="CreateThing")
+
+
+async def refuse_thing(ctx: HandlerContext) -> None:
+    reject(ctx, 409, "name_taken", "alpha exists", field="name", topic=REPLIES,
+           command_id=ctx.data["command_id"], command_type="CreateThing")
+
+
+async def test_a_later_step_answers_the_original_command(step_registry: SchemaRegistry) -> None:
+    pipeline, sender = _step_pipeline(step_registry, finish_thing)
+    record = _step(step_registry, "cmd-42")
+    assert await pipeline.process(record) == "handled"
+    [answer] = sender.on(REPLIES.name)
+    [(_topic, key, _v, _h)] = [s for s in sender.sent if s[0] == REPLIES.name]
+    # Keyed and addressed to the command the caller waits for, not to the step.
+    assert key == b"cmd-42" and answer.subject == "cmd-42"
+    assert answer.data["command_id"] == "cmd-42"
+    assert answer.data["command_type"] == "CreateThing"
+    assert (answer.correlationid, answer.actor) == ("corr-1", "user-1")
+    assert answer.causationid == decode(record.value).id  # the step caused it
+
+
+async def test_a_later_step_can_refuse_the_original_command(
+    step_registry: SchemaRegistry,
+) -> None:
+    pipeline, sender = _step_pipeline(step_registry, refuse_thing)
+    await pipeline.process(_step(step_registry, "cmd-7"))
+    [answer] = sender.on(REPLIES.name)
+    assert answer.type == "CommandRejected" and answer.subject == "cmd-7"
+    assert answer.data["http_status"] == 409
+    assert answer.data["command_type"] == "CreateThing"
+
+
+async def _half_named(ctx: HandlerContext) -> None:
+    succeed(ctx, topic=REPLIES, command_id=ctx.data["command_id"])
+
+
+async def _no_replies_topic(ctx: HandlerContext) -> None:
+    # A step's own topic is no <context>-commands topic: there is no replies topic to infer.
+    succeed(ctx, command_id=ctx.data["command_id"], command_type="CreateThing")
+
+
+@pytest.mark.parametrize("handler", [_half_named, _no_replies_topic])
+async def test_a_step_that_answers_wrongly_is_dead_lettered_at_once(
+    step_registry: SchemaRegistry, handler: Handler
+) -> None:
+    pipeline, sender = _step_pipeline(step_registry, handler)
+    assert await pipeline.process(_step(step_registry)) == "dead-lettered"
+    assert not sender.on(REPLIES.name)
+    [(_t, _k, _v, headers)] = [s for s in sender.sent if s[0] == STEPS.dlq]
+    assert header(headers, deadletter.ATTEMPTS) == "1"

@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 import edge.app
 from edge.app import EdgeConfig, build_app
+from edge.auth.routes import public
 from edge.checks import ProbeResult
 
 # edge/app.py uses string keys for app/request storage; aiohttp only recommends AppKey.
@@ -23,10 +24,13 @@ CONFIG = EdgeConfig(
 )
 
 
+# Public: these routes test error handling, not authentication (build_app installs the gate).
+@public
 async def _boom(request: web.Request) -> web.Response:
     raise RuntimeError("secret internal detail")
 
 
+@public
 async def _bad_request(request: web.Request) -> web.Response:
     raise web.HTTPBadRequest(text="field 'name' is required")
 
@@ -192,3 +196,16 @@ async def test_each_app_counts_only_its_own_requests(client: TestClient) -> None
     async with TestClient(TestServer(_app())) as other:
         text = await (await other.get("/metrics")).text()
     assert 'route="/health"' not in text
+
+
+async def test_without_services_every_undeclared_route_needs_a_token() -> None:
+    async def secret(request: web.Request) -> web.Response:
+        return web.json_response({"secret": True})
+
+    app = _app()
+    app.router.add_get("/test/secret", secret)
+    async with TestClient(TestServer(app)) as other:
+        response = await other.get("/test/secret", headers={"Authorization": "Bearer x.y.z"})
+        assert response.status == 401
+        assert response.content_type == "application/problem+json"
+        assert (await other.get("/docs")).status == 200

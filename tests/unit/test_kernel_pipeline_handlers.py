@@ -159,6 +159,20 @@ async def test_an_emitted_event_is_produced_on_its_topic_caused_by_the_input() -
     assert REGISTRY.check(topics.AGENT_EVENTS, out).id == STATUS_ID
 
 
+async def test_a_handler_may_date_an_event_with_the_moment_it_decided() -> None:
+    # A handler that records "created at T" in its state dates the event T too, so a read
+    # model built from the events shows exactly what the handler answered.
+    async def dated(ctx: HandlerContext) -> None:
+        agent_id = ctx.data["agent_id"]
+        data = {"agent_id": agent_id, "from": "registered", "to": "online"}
+        ctx.emit(topics.AGENT_EVENTS, "AgentStatusChanged", agent_id, data,
+                 time="2025-03-01T09:00:00.123456Z")
+
+    run = _run({"AgentCreated": dated})
+    await run.process(_record(_created()))
+    assert run.sender.sent[0].envelope.time == "2025-03-01T09:00:00.123456Z"
+
+
 async def test_the_first_event_of_a_flow_is_the_correlation_root_of_its_outputs() -> None:
     run = _run({"AgentCreated": go_online})
     source = _created()

@@ -21,6 +21,7 @@ from users_svc.domain.users import (
     assign_role,
     create_user,
     deactivate_user,
+    register_user,
     revoke_role,
     update_profile,
 )
@@ -243,3 +244,20 @@ def test_the_table_form_round_trips() -> None:
     user, _ = change_password(_create(), current_password=SECRET,
                               new_password="Copper-Lantern-77", now=T1, passwords=PASSWORDS)
     assert User.from_dict(user.to_dict()) == user
+
+
+def test_register_takes_the_edge_s_hash_and_checks_everything_else() -> None:
+    password_hash = PASSWORDS.hash(SECRET)
+    user, events = register_user(
+        user_id=ADA, email=" Ada@Example.COM ", display_name="Ada", password_hash=password_hash,
+        now=T0, email_taken=False, created_by=None,
+    )
+    assert (user.password_hash, user.email_normalized) == (password_hash, "ada@example.com")
+    assert [e.type for e in events] == ["UserCreated"]
+    assert password_hash not in str(events)
+    plaintext = _error(register_user, user_id=ADA, email="ada@example.com", display_name="Ada",
+                       password_hash=SECRET, now=T0, email_taken=False)
+    assert (plaintext.code, plaintext.field) == ("invalid_password_hash", "password_hash")
+    taken = _error(register_user, user_id=ADA, email="ada@example.com", display_name="Ada",
+                   password_hash=password_hash, now=T0, email_taken=True)
+    assert taken.code == "email_taken"

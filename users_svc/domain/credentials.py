@@ -10,9 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from users_svc.domain import events as ev
 from users_svc.domain.errors import DomainError, require_aware
-from users_svc.domain.passwords import PasswordHashing, check_password, same_password
+from users_svc.domain.passwords import (
+    PasswordHashing,
+    check_password,
+    require_password_hash,
+    same_password,
+)
+from users_svc.domain.profile import clean_uuid
 from users_svc.domain.users import Decision, User, require_active
+
+CREDENTIALS_CHANGED = "CredentialsChanged"
 
 
 def _new_credentials(user: User, password_hash: str, now: datetime) -> User:
@@ -59,6 +68,20 @@ def reset_password(
     return _new_credentials(user, passwords.hash(new_password), now), []
 
 
+def set_password_hash(
+    user: User, *, password_hash: str, changed_by: str, now: datetime
+) -> Decision:
+    """Store a new password the edge checked and hashed; every session is revoked."""
+    require_aware(now)
+    changed_by = clean_uuid(changed_by, "changed_by")
+    require_active(user)
+    require_password_hash(password_hash)
+    # PasswordChanged says that it happened and who did it; the hash travels only on the
+    # users context's internal user-credentials topic.
+    changed = _new_credentials(user, password_hash, now)
+    return changed, [ev.password_changed(user.id, changed_by)]
+
+
 def rehash_password(
     user: User, *, password: str, now: datetime, passwords: PasswordHashing
 ) -> User:
@@ -84,3 +107,20 @@ def authenticate(user: User | None, password: str, passwords: PasswordHashing) -
     if not passwords.verify(user.password_hash, password):
         return LoginCheck(ok=False)
     return LoginCheck(ok=True, needs_rehash=passwords.needs_rehash(user.password_hash))
+
+
+def credentials_changed(user: User) -> ev.DomainEvent:
+    """``CredentialsChanged`` for the internal user-credentials topic: sign-in data as it stands.
+
+    The one event that carries the password hash; it never goes to user-events.
+    """
+    return ev.DomainEvent(
+        CREDENTIALS_CHANGED,
+        {
+            "user_id": user.id,
+            "email_normalized": user.email_normalized,
+            "password_hash": user.password_hash,
+            "credentials_version": user.credentials_version,
+            "status": user.status,
+        },
+    )

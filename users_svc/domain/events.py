@@ -1,4 +1,8 @@
-"""Events the users domain emits; ``data`` matches ``schemas/user-events/<type>/v1.json``."""
+"""Events the users domain emits; ``data`` matches ``schemas/user-events/<type>/v1.json``.
+
+Each names its aggregate in ``user_id``; a failed sign-in for an email no account has names
+none, and its subject is ``email:<email_hash>`` instead.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,11 @@ USER_UPDATED = "UserUpdated"
 USER_DEACTIVATED = "UserDeactivated"
 ROLE_ASSIGNED = "RoleAssigned"
 ROLE_REVOKED = "RoleRevoked"
+PASSWORD_CHANGED = "PasswordChanged"
+LOGIN_SUCCEEDED = "LoginSucceeded"
+LOGIN_FAILED = "LoginFailed"
+TOKEN_REUSE_DETECTED = "TokenReuseDetected"
+LOGGED_OUT = "LoggedOut"
 SCHEMA_VERSION = 1
 
 
@@ -25,6 +34,8 @@ class DomainEvent:
     @property
     def subject(self) -> str:
         """The aggregate id: the CloudEvent subject and the Kafka key."""
+        if self.data.get("user_id") is None and "email_hash" in self.data:
+            return f"email:{self.data['email_hash']}"
         return str(self.data["user_id"])
 
 
@@ -70,4 +81,47 @@ def role_revoked(user_id: str, role: str, revoked_by: str) -> DomainEvent:
     """``RoleRevoked``."""
     return DomainEvent(
         ROLE_REVOKED, {"user_id": user_id, "role": role, "revoked_by": revoked_by}
+    )
+
+
+def password_changed(user_id: str, changed_by: str) -> DomainEvent:
+    """``PasswordChanged`` (neither the password nor its hash)."""
+    return DomainEvent(PASSWORD_CHANGED, {"user_id": user_id, "changed_by": changed_by})
+
+
+def login_succeeded(
+    user_id: str, family_id: str, client_ip: str | None, user_agent: str | None
+) -> DomainEvent:
+    """``LoginSucceeded``: a session (refresh-token family) started."""
+    return DomainEvent(
+        LOGIN_SUCCEEDED,
+        {
+            "user_id": user_id,
+            "family_id": family_id,
+            "client_ip": client_ip,
+            "user_agent": user_agent,
+        },
+    )
+
+
+def login_failed(
+    user_id: str | None, email_hash: str, client_ip: str | None, reason: str
+) -> DomainEvent:
+    """``LoginFailed`` (``user_id`` None when no account has the email)."""
+    return DomainEvent(
+        LOGIN_FAILED,
+        {"user_id": user_id, "email_hash": email_hash, "client_ip": client_ip, "reason": reason},
+    )
+
+
+def token_reuse_detected(user_id: str, family_id: str) -> DomainEvent:
+    """``TokenReuseDetected``: the family is revoked."""
+    return DomainEvent(TOKEN_REUSE_DETECTED, {"user_id": user_id, "family_id": family_id})
+
+
+def logged_out(user_id: str, family_id: str | None) -> DomainEvent:
+    """``LoggedOut`` of one family, or everywhere when ``family_id`` is None."""
+    return DomainEvent(
+        LOGGED_OUT,
+        {"user_id": user_id, "family_id": family_id, "everywhere": family_id is None},
     )

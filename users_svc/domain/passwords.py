@@ -32,6 +32,7 @@ MAX_LENGTH = 128
 MIN_CHARACTER_CLASSES = 3
 MIN_LOCAL_PART_CHECKED = 3  # shorter local parts ("al") would forbid too many passwords
 FIELD = "password"
+ARGON2ID_PREFIX = "$argon2id$"
 
 
 def _normalize(password: str) -> str:
@@ -132,6 +133,15 @@ def check_password(password: str, email: str | None = None) -> None:
     problems = password_problems(password, email)
     if problems:
         raise problems[0]
+
+
+def require_password_hash(password_hash: str, field: str = "password_hash") -> str:
+    """Refuse anything but an argon2id PHC string: a plaintext password must never be stored."""
+    if not isinstance(password_hash, str) or not password_hash.startswith(ARGON2ID_PREFIX):
+        raise DomainError(
+            "invalid_password_hash", "Expected an argon2id password hash ($argon2id$...).", field
+        )
+    return password_hash
 
 
 class PasswordHashing(Protocol):

@@ -126,6 +126,14 @@ def validate_role_name(name: str, field: str = "role") -> str:
     return name
 
 
+def require_role(name: str, custom_roles: Mapping[str, CustomRole], field: str = "role") -> str:
+    """A well-formed role that exists (built-in or defined), or ``unknown_role`` on ``field``."""
+    validate_role_name(name, field)
+    if not role_exists(name, custom_roles):
+        raise DomainError("unknown_role", f"There is no role named {name!r}.", field)
+    return name
+
+
 def define_custom_role(name: str, permissions: Iterable[str]) -> CustomRole:
     """Validate and build a custom role (its name may not shadow a built-in one)."""
     validate_role_name(name, field="name")

@@ -1,24 +1,25 @@
-"""Refresh-token families: the stored state, the token format, hashing and sealing.
+"""Refresh-token families: the stored state, the token format and its hash.
 
-A token reads ``dkr.<family_id>.<secret>``. The family id is the lookup key (not secret);
-the secret is ``token_urlsafe(32)``. Only ``sha256(token)`` is stored. The one exception to
-"plaintext is never stored" is the grace window's *sealed successor*: the newest token
-XOR-ed with a keystream derived from its predecessor's plaintext, which the server does
-not have. Only someone presenting the predecessor can open it, so the stored state alone
-(a table dump, the changelog topic) never yields a usable token.
+A token reads ``dkr.<user_id>.<family_id>.<secret>`` (secret: ``token_urlsafe(32)``). The
+edge mints tokens and hands them out once; the users service only ever sees
+``sha256(token)`` as lowercase hex, and that hash is all a family stores. The user id and
+family id inside the token are lookup keys, not secrets: they let the edge route a refresh to
+the user's aggregate.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 TOKEN_PREFIX = "dkr"
-_SEAL_LABEL = b"dafnck refresh-token grace seal v1\x00"
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass(frozen=True)
@@ -26,10 +27,7 @@ class TokenPolicy:
     """Lifetimes and limits of refresh tokens."""
 
     ttl: timedelta = timedelta(days=7)  # each token lives 7 days from its issue (sliding)
-    grace: timedelta = timedelta(seconds=10)  # retry window after a rotation
     remember_used: int = 100  # used-token hashes kept per family for reuse detection
-    secret_bytes: int = 32
-    family_id_bytes: int = 12
 
 
 DEFAULT_POLICY = TokenPolicy()
@@ -47,9 +45,7 @@ class TokenFamily:
     current_expires_at: datetime
     generation: int = 0
     used_hashes: tuple[str, ...] = ()  # oldest first; every rotated-away token
-    previous_hash: str | None = None  # the token ``current`` replaced
     rotated_at: datetime | None = None
-    sealed_successor: str | None = None  # hex; see the module docstring
     revoked_at: datetime | None = None
     revoked_reason: str | None = None
 
@@ -68,6 +64,7 @@ class TokenFamily:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form for the Faust table."""
+
         def iso(moment: datetime | None) -> str | None:
             return moment.isoformat() if moment else None
 
@@ -80,9 +77,7 @@ class TokenFamily:
             "current_expires_at": self.current_expires_at.isoformat(),
             "generation": self.generation,
             "used_hashes": list(self.used_hashes),
-            "previous_hash": self.previous_hash,
             "rotated_at": iso(self.rotated_at),
-            "sealed_successor": self.sealed_successor,
             "revoked_at": iso(self.revoked_at),
             "revoked_reason": self.revoked_reason,
         }
@@ -90,6 +85,7 @@ class TokenFamily:
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> TokenFamily:
         """Read back ``to_dict``'s form."""
+
         def when(value: str | None) -> datetime | None:
             return datetime.fromisoformat(value) if value else None
 
@@ -102,50 +98,43 @@ class TokenFamily:
             current_expires_at=datetime.fromisoformat(raw["current_expires_at"]),
             generation=int(raw.get("generation", 0)),
             used_hashes=tuple(raw.get("used_hashes", ())),
-            previous_hash=raw.get("previous_hash"),
             rotated_at=when(raw.get("rotated_at")),
-            sealed_successor=raw.get("sealed_successor"),
             revoked_at=when(raw.get("revoked_at")),
             revoked_reason=raw.get("revoked_reason"),
         )
 
 
-def format_token(family_id: str, secret: str) -> str:
+@dataclass(frozen=True)
+class TokenParts:
+    """What a well-formed token names: whose it is and which family it belongs to."""
+
+    user_id: str
+    family_id: str
+
+
+def format_token(user_id: str, family_id: str, secret: str) -> str:
     """The opaque token handed to the client once."""
-    return f"{TOKEN_PREFIX}.{family_id}.{secret}"
+    return f"{TOKEN_PREFIX}.{user_id}.{family_id}.{secret}"
 
 
-def family_id_of(token: str) -> str | None:
-    """The family id a token names (the lookup key), or None if it is not one of ours."""
-    parts = token.split(".") if isinstance(token, str) else []
-    if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or not parts[2]:
+def parse_token(token: str) -> TokenParts | None:
+    """The user and family a token names, or None if it is not one of ours."""
+    parts = token.split(".", 3) if isinstance(token, str) else []
+    if len(parts) != 4 or parts[0] != TOKEN_PREFIX or not parts[3]:
         return None
-    return parts[1]
+    try:
+        return TokenParts(str(uuid.UUID(parts[1])), str(uuid.UUID(parts[2])))
+    except ValueError:
+        return None
 
 
 def hash_token(token: str) -> str:
-    """SHA-256 (hex) of the whole token: what the family stores instead of the token."""
+    """SHA-256 (lowercase hex) of the whole token: all that commands and families carry."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _keystream(key_token: str, length: int) -> bytes:
-    # SHAKE-256 as a one-time pad generator: each predecessor seals exactly one successor,
-    # so a keystream is never reused.
-    return hashlib.shake_256(_SEAL_LABEL + key_token.encode("utf-8")).digest(length)
-
-
-def seal(successor: str, key_token: str) -> str:
-    """The successor, readable only with ``key_token`` (its predecessor's plaintext)."""
-    data = successor.encode("utf-8")
-    return bytes(a ^ b for a, b in zip(data, _keystream(key_token, len(data)), strict=True)).hex()
-
-
-def unseal(sealed: str, key_token: str) -> str | None:
-    """Open a sealed successor; None when the key is wrong or the value is damaged."""
-    try:
-        data = bytes.fromhex(sealed)
-        return bytes(
-            a ^ b for a, b in zip(data, _keystream(key_token, len(data)), strict=True)
-        ).decode("utf-8")
-    except (ValueError, UnicodeDecodeError):
-        return None
+def require_token_hash(value: str, name: str = "token_hash") -> str:
+    """Refuse anything but a lowercase-hex SHA-256: a plaintext token must never be stored."""
+    if not isinstance(value, str) or not _SHA256_HEX.match(value):
+        raise ValueError(f"{name} must be a lowercase hex SHA-256, not a token or other text")
+    return value

@@ -1,29 +1,19 @@
-"""Refresh-token rotation with reuse detection and a retry grace window.
+"""Refresh-token rotation with reuse detection, on token *hashes* only.
 
-Every refresh rotates: the presented token is marked used and a new one is issued in the
-same family. Presenting a used token means two parties hold the chain (the client and a
-thief), and we cannot tell which is which, so the whole family is revoked.
+Every refresh rotates: the presented token is marked used and the edge's new token becomes
+the family's current one. Presenting a used token means two parties hold the chain (the
+client and a thief), and we cannot tell which is which, so the whole family is revoked.
 
-Grace window. A client whose refresh reached the server but whose response was lost
-retries with the same, now used, token. Within ``policy.grace`` (10 s) of that rotation,
-presenting the *immediate predecessor* of the current token returns the same successor
-again (``RetryWithinGrace``) instead of revoking. Design points:
-- only the immediate predecessor qualifies, and only while its successor is still unused:
-  once the successor is rotated, the predecessor is two steps back and any use is reuse;
-- the window counts from the rotation, not from the first retry, so retries cannot
-  stretch it;
-- nothing new is minted in the window, so a thief racing the client gets the *same*
-  token, not a fork: whichever of them refreshes second is caught as reuse;
-- the successor is not stored in plaintext: it is sealed under the predecessor's
-  plaintext (``token_family.seal``), which only the presenter has.
-Order of checks: unknown token, revoked family, stale credentials, current token
-(expiry, then rotate), grace retry, reuse.
+The service never sees a token, only ``token_family.hash_token`` of it. A client retrying a
+refresh whose answer was lost is the edge's business: it keeps the answer for a short grace
+window and replays it without a command, so every used hash that reaches this module is
+reuse. Order of checks: unknown token, revoked family, stale credentials, current token
+(expiry, then rotate), reuse.
 """
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -32,14 +22,9 @@ from users_svc.domain.token_family import (
     DEFAULT_POLICY,
     TokenFamily,
     TokenPolicy,
-    family_id_of,
-    format_token,
-    hash_token,
-    seal,
-    unseal,
+    require_token_hash,
 )
 
-TokenFactory = Callable[[int], str]
 REUSE_DETECTED = "reuse_detected"
 LOGOUT = "logout"
 LOGOUT_EVERYWHERE = "logout_everywhere"
@@ -48,27 +33,10 @@ EXPIRED = "expired"
 
 
 @dataclass(frozen=True)
-class Issued:
-    """A new family and its first token (show the token once; store only the family)."""
-
-    family: TokenFamily
-    token: str
-
-
-@dataclass(frozen=True)
 class Rotated:
-    """The token was current: here is its successor."""
+    """The token was current: its successor is now the family's current token."""
 
     family: TokenFamily
-    token: str
-
-
-@dataclass(frozen=True)
-class RetryWithinGrace:
-    """The token was just rotated: the same successor again, family unchanged."""
-
-    family: TokenFamily
-    token: str
 
 
 @dataclass(frozen=True)
@@ -95,119 +63,84 @@ class Revoked:
 
 @dataclass(frozen=True)
 class Unknown:
-    """The token is malformed or not one this family issued; nothing changed."""
+    """The hash is not one this family issued (or there is no family); nothing changed."""
 
     family: TokenFamily | None = None
 
 
-RefreshOutcome = Rotated | RetryWithinGrace | ReuseDetected | Expired | Revoked | Unknown
+RefreshOutcome = Rotated | ReuseDetected | Expired | Revoked | Unknown
 
 
 def start_family(
     user_id: str,
+    family_id: str,
+    token_hash: str,
     *,
     now: datetime,
     credentials_version: int,
     policy: TokenPolicy = DEFAULT_POLICY,
-    token_factory: TokenFactory = secrets.token_urlsafe,
-) -> Issued:
-    """Open a family at login and mint its first token."""
+) -> TokenFamily:
+    """Open a family at login whose first token has ``token_hash``."""
     require_aware(now)
-    family_id = token_factory(policy.family_id_bytes).replace(".", "")
-    token = format_token(family_id, token_factory(policy.secret_bytes))
-    family = TokenFamily(
+    return TokenFamily(
         id=family_id,
         user_id=user_id,
         created_at=now,
         credentials_version=credentials_version,
-        current_hash=hash_token(token),
+        current_hash=require_token_hash(token_hash),
         current_expires_at=now + policy.ttl,
     )
-    return Issued(family, token)
 
 
 def revoke_family(family: TokenFamily, *, now: datetime, reason: str) -> TokenFamily:
     """The family ended for ``reason``; an already ended family keeps its first reason."""
     if family.is_revoked:
         return family
-    return replace(family, revoked_at=now, revoked_reason=reason, sealed_successor=None)
-
-
-def _rotate(
-    family: TokenFamily, presented: str, now: datetime, policy: TokenPolicy,
-    token_factory: TokenFactory,
-) -> Rotated:
-    successor = format_token(family.id, token_factory(policy.secret_bytes))
-    used = (*family.used_hashes, family.current_hash)[-policy.remember_used :]
-    rotated = replace(
-        family,
-        current_hash=hash_token(successor),
-        current_expires_at=now + policy.ttl,
-        generation=family.generation + 1,
-        used_hashes=used,
-        previous_hash=family.current_hash,
-        rotated_at=now,
-        sealed_successor=seal(successor, presented),
-    )
-    return Rotated(rotated, successor)
-
-
-def _grace_retry(
-    family: TokenFamily, presented_hash: str, presented: str, now: datetime,
-    policy: TokenPolicy,
-) -> RetryWithinGrace | None:
-    if presented_hash != family.previous_hash or family.rotated_at is None:
-        return None
-    # A clock that stepped back (failover) reads as "just rotated", which is the safe side.
-    if now - family.rotated_at > policy.grace or family.sealed_successor is None:
-        return None
-    successor = unseal(family.sealed_successor, presented)
-    if successor is None or hash_token(successor) != family.current_hash:
-        return None
-    return RetryWithinGrace(family, successor)
+    return replace(family, revoked_at=now, revoked_reason=reason)
 
 
 def refresh(
     family: TokenFamily | None,
-    presented: str,
+    presented_hash: str,
+    new_hash: str,
     *,
     now: datetime,
     credentials_version: int,
     policy: TokenPolicy = DEFAULT_POLICY,
-    token_factory: TokenFactory = secrets.token_urlsafe,
 ) -> RefreshOutcome:
-    """Use a refresh token (``credentials_version``: the user's current one)."""
+    """Use the token hashed ``presented_hash``, rotating to ``new_hash`` when it is current."""
     require_aware(now)
-    if family is None or family_id_of(presented) != family.id:
-        return Unknown(family)
-    presented_hash = hash_token(presented)
-    if not family.knows(presented_hash):
-        # A guessed or foreign token must not be able to revoke someone's session.
+    require_token_hash(presented_hash, "presented_hash")
+    require_token_hash(new_hash, "new_hash")
+    # A guessed or foreign hash must not be able to revoke someone's session; and a
+    # successor the family already issued would let a used token come back to life.
+    if family is None or not family.knows(presented_hash) or family.knows(new_hash):
         return Unknown(family)
     if family.is_revoked:
         return Revoked(family, family.revoked_reason or "revoked")
     if family.credentials_version < credentials_version:
-        return Revoked(revoke_family(family, now=now, reason=CREDENTIALS_CHANGED),
-                       CREDENTIALS_CHANGED)
+        stale = revoke_family(family, now=now, reason=CREDENTIALS_CHANGED)
+        return Revoked(stale, CREDENTIALS_CHANGED)
     if presented_hash == family.current_hash:
         if now >= family.current_expires_at:
             return Expired(revoke_family(family, now=now, reason=EXPIRED))
-        return _rotate(family, presented, now, policy, token_factory)
-    retry = _grace_retry(family, presented_hash, presented, now, policy)
-    if retry is not None:
-        return retry
+        used = (*family.used_hashes, family.current_hash)[-policy.remember_used :]
+        rotated = replace(
+            family,
+            current_hash=new_hash,
+            current_expires_at=now + policy.ttl,
+            generation=family.generation + 1,
+            used_hashes=used,
+            rotated_at=now,
+        )
+        return Rotated(rotated)
     return ReuseDetected(revoke_family(family, now=now, reason=REUSE_DETECTED))
 
 
-def logout(family: TokenFamily | None, presented: str, *, now: datetime) -> Revoked | Unknown:
-    """End the family the token belongs to (any token it issued proves the session)."""
+def logout(family: TokenFamily, *, now: datetime) -> TokenFamily:
+    """End one family (the caller proved the session: the edge checked its access token)."""
     require_aware(now)
-    if family is None or family_id_of(presented) != family.id:
-        return Unknown(family)
-    if not family.knows(hash_token(presented)):
-        return Unknown(family)
-    ended = revoke_family(family, now=now, reason=LOGOUT)
-    return Revoked(ended, ended.revoked_reason or LOGOUT)
+    return revoke_family(family, now=now, reason=LOGOUT)
 
 
 def revoke_all(
@@ -221,7 +154,7 @@ def revoke_all(
 def revoke_stale(
     families: Iterable[TokenFamily], *, credentials_version: int, now: datetime
 ) -> list[TokenFamily]:
-    """After a password change: end every family issued under an older credentials version."""
+    """After a credentials change: end every family issued under an older version."""
     require_aware(now)
     return [
         revoke_family(f, now=now, reason=CREDENTIALS_CHANGED)

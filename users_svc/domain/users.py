@@ -5,8 +5,8 @@ id), so commands that set an email take ``email_taken``: the caller's answer fro
 index keyed by ``normalize_email(email)``. To make that answer race-free the caller must
 serialise claims per normalized email, e.g. a claim message keyed by the normalized email
 that reserves it in the index (one partition owns each key, so two claims on one email are
-processed in order), then the create/update keyed by user id, releasing
-the reservation if that fails. A normalized email equal to the user's own is never "taken".
+processed in order), then the create/update keyed by user id (``users_svc`` does exactly
+this: see its DESIGN.md). A normalized email equal to the user's own is never "taken".
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 from users_svc.domain import events as ev
+from users_svc.domain.admission import DEFAULT_ROLES as DEFAULT_ROLES  # re-exported
+from users_svc.domain.admission import MAX_ROLES, Admitted, admit
 from users_svc.domain.errors import DomainError, require_aware
-from users_svc.domain.passwords import PasswordHashing, check_password
+from users_svc.domain.passwords import PasswordHashing, check_password, require_password_hash
 from users_svc.domain.profile import (
     clean_display_name,
     clean_email,
@@ -26,13 +28,11 @@ from users_svc.domain.profile import (
     clean_uuid,
     normalize_email,
 )
-from users_svc.domain.rbac import CustomRole, role_exists, validate_role_name
+from users_svc.domain.rbac import CustomRole, require_role, validate_role_name
 
 Status = Literal["active", "deactivated"]
 ACTIVE: Status = "active"
 DEACTIVATED: Status = "deactivated"
-DEFAULT_ROLES: tuple[str, ...] = ("member",)
-MAX_ROLES = 32  # the UserCreated schema's maxItems
 Decision = tuple["User", list[ev.DomainEvent]]
 
 
@@ -108,11 +108,23 @@ def _email_taken_error() -> DomainError:
     return DomainError("email_taken", "An account with this email already exists.", "email")
 
 
-def _check_role(role: str, custom_roles: Mapping[str, CustomRole], field: str) -> str:
-    validate_role_name(role, field)
-    if not role_exists(role, custom_roles):
-        raise DomainError("unknown_role", f"There is no role named {role!r}.", field)
-    return role
+def _created(admitted: Admitted, password_hash: str, now: datetime) -> Decision:
+    user = User(
+        id=admitted.user_id,
+        email=admitted.email,
+        email_normalized=normalize_email(admitted.email),
+        display_name=admitted.display_name,
+        roles=admitted.roles,
+        status=ACTIVE,
+        password_hash=password_hash,
+        created_at=now,
+        updated_at=now,
+        created_by=admitted.created_by,
+    )
+    event = ev.user_created(
+        user.id, user.email, user.display_name, user.roles, admitted.created_by
+    )
+    return user, [event]
 
 
 def create_user(
@@ -130,33 +142,33 @@ def create_user(
 ) -> Decision:
     """Create an active account (``email_taken``: the caller's lookup of the normalized email)."""
     require_aware(now)
-    user_id = clean_uuid(user_id, "user_id")
-    if created_by is not None:
-        created_by = clean_uuid(created_by, "created_by")
-    email = clean_email(email)
-    display_name = clean_display_name(display_name)
-    wanted = DEFAULT_ROLES if roles is None else tuple(dict.fromkeys(roles))
-    for role in wanted:
-        _check_role(role, custom_roles or {}, "roles")
-    if len(wanted) > MAX_ROLES:
-        raise DomainError("too_many_roles", f"At most {MAX_ROLES} roles per user.", "roles")
-    check_password(password, email)
+    admitted = admit(user_id, email, display_name, roles, custom_roles, created_by)
+    check_password(password, admitted.email)
     if email_taken:
         raise _email_taken_error()
     # Hash last: it is the expensive step and every cheap rule has passed by now.
-    user = User(
-        id=user_id,
-        email=email,
-        email_normalized=normalize_email(email),
-        display_name=display_name,
-        roles=tuple(sorted(wanted)),
-        status=ACTIVE,
-        password_hash=passwords.hash(password),
-        created_at=now,
-        updated_at=now,
-        created_by=created_by,
-    )
-    return user, [ev.user_created(user.id, email, display_name, user.roles, created_by)]
+    return _created(admitted, passwords.hash(password), now)
+
+
+def register_user(
+    *,
+    user_id: str,
+    email: str,
+    display_name: str,
+    password_hash: str,
+    now: datetime,
+    email_taken: bool,
+    roles: Iterable[str] | None = None,
+    custom_roles: Mapping[str, CustomRole] | None = None,
+    created_by: str | None = None,
+) -> Decision:
+    """``create_user`` for a password the edge already checked against the policy and hashed."""
+    require_aware(now)
+    admitted = admit(user_id, email, display_name, roles, custom_roles, created_by)
+    require_password_hash(password_hash)
+    if email_taken:
+        raise _email_taken_error()
+    return _created(admitted, password_hash, now)
 
 
 def update_profile(
@@ -225,7 +237,7 @@ def assign_role(
     """Grant a role; granting one already held is a no-op with no event."""
     require_aware(now)
     assigned_by = clean_uuid(assigned_by, "assigned_by")
-    _check_role(role, custom_roles or {}, "role")
+    require_role(role, custom_roles or {}, "role")
     require_active(user)
     if role in user.roles:
         return user, []

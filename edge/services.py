@@ -1,0 +1,79 @@
+"""What the edge serves beyond its operational routes: security, commands and the users routes.
+
+``EdgeServices.from_env`` builds the real ones (used by ``python -m edge``); tests build the
+dataclass with fakes. Each piece connects lazily or at app start, never at construction.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+import redis.asyncio as aioredis
+from aiohttp import web
+
+from edge.auth.jwks import StaticJwksProvider
+from edge.auth.middleware import principal_of
+from edge.auth.wiring import EdgeSecurity, SecuritySettings
+from edge.commands import install_commands
+from edge.core import EdgeConfig
+from streams.commands import CommandBus
+from users_svc import http as users_http
+from users_svc.bootstrap import bootstrap_contexts
+
+REDIS_TIMEOUT_S = 5.0
+
+
+def actor_of(request: web.Request) -> str | None:
+    """Commands act for the verified caller."""
+    principal = principal_of(request)
+    return principal.sub if principal is not None else None
+
+
+@dataclass
+class EdgeServices:
+    """The edge's security layer, its command bus and the identity routes' dependencies."""
+
+    security: EdgeSecurity
+    bus: CommandBus
+    identity: users_http.Identity
+    bootstrap_admin: bool = True
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    @classmethod
+    def from_env(cls, config: EdgeConfig, env: Mapping[str, str] = os.environ) -> EdgeServices:
+        """The real services for ``config``, settings from the ``DAFNCK_*`` environment."""
+        access_ttl_s = int(env.get("DAFNCK_ACCESS_TTL_S", "86400"))
+        security_settings = SecuritySettings.from_env(env, max_token_lifetime_s=access_ttl_s)
+        identity_settings = users_http.IdentitySettings.from_env(
+            env, issuer=security_settings.issuer, audience=security_settings.audience
+        )
+        redis = aioredis.from_url(
+            config.redis_url,
+            socket_timeout=REDIS_TIMEOUT_S,
+            socket_connect_timeout=REDIS_TIMEOUT_S,
+        )
+        identity = users_http.connect(identity_settings, config.database_url, redis)
+        # Signing happens in this process, so the verifier reads the same ring directly.
+        jwks = None if security_settings.jwks_url else StaticJwksProvider(identity.ring.jwks)
+        security = EdgeSecurity.connect(
+            security_settings, config.redis_url, users_http.RbacPermissions(), jwks
+        )
+        bus = CommandBus(config.kafka_bootstrap, redis)
+        return cls(security, bus, identity, closers=[redis.aclose])
+
+    def install(self, app: web.Application) -> None:
+        """Mount the command status route, the users routes and the bootstrap administrator."""
+        check, create = bootstrap_contexts(self.identity, self.bus)
+        if self.bootstrap_admin:
+            app.cleanup_ctx.append(check)  # before the bus: a refusal leaves nothing to undo
+        install_commands(app, self.bus, actor_of=actor_of)
+        users_http.mount(app, self.identity)
+        if self.bootstrap_admin:
+            app.cleanup_ctx.append(create)
+        app.on_cleanup.append(self._close)
+
+    async def _close(self, app: web.Application) -> None:
+        for close in self.closers:
+            await close()

@@ -1,0 +1,236 @@
+"""Administration of accounts: create, list, read, update, deactivate, grant and take roles."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from edge.auth.middleware import require_principal
+from edge.auth.routes import requires
+from edge.body import accepts, json_body
+from edge.core import problem
+from edge.openapi import QueryParam, documented
+from streams.commands import Pending
+from users_svc.domain.errors import DomainError
+from users_svc.domain.passwords import check_password
+from users_svc.domain.profile import clean_display_name, clean_email
+from users_svc.domain.users import DEFAULT_ROLES
+from users_svc.routes.common import (
+    domain_problem,
+    not_found,
+    respond,
+    revoke_tokens,
+    settle,
+    user_id_param,
+    view_matches,
+)
+from users_svc.routes.identity import Identity, identity_of, in_thread
+from users_svc.routes.readmodel import ReadModelUnavailable, UserQuery, decode_cursor
+from users_svc.routes.schemas import (
+    ASSIGN_ROLE,
+    CREATE_USER,
+    DEACTIVATE_USER,
+    ROLE_PATTERN,
+    UPDATE_USER,
+)
+from users_svc.routes.send import ask, email_subject, not_ready, succeeded
+
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+_STATUSES = ("active", "deactivated")
+_COMMAND_RESPONSES = {202: "Accepted: the service has not answered yet; poll status_url"}
+_ROLE = re.compile(ROLE_PATTERN)
+
+
+async def _await_view(identity: Identity, user_id: str, resource: dict[str, Any] | None) -> None:
+    async def shown() -> bool:
+        return view_matches(await identity.read_model.user(user_id), resource)
+
+    await settle(shown, identity.settings.read_your_writes_s)
+
+
+@documented(
+    tag="users",
+    responses={201: "The new user", 409: "An account with this email exists", **_COMMAND_RESPONSES},
+)
+@requires("users:create")
+@accepts(CREATE_USER)
+async def create_user(request: web.Request) -> web.Response:
+    """Create an account (roles default to member)."""
+    identity, body = identity_of(request), json_body(request)
+    try:
+        email = clean_email(body["email"])
+        display_name = clean_display_name(body["display_name"])
+        check_password(body["password"], email)
+    except DomainError as exc:
+        return domain_problem(exc)
+    user_id = str(uuid.uuid4())
+    data = {
+        "user_id": user_id,
+        "email": email,
+        "display_name": display_name,
+        "password_hash": await in_thread(identity.passwords.hash, body["password"]),
+        "roles": list(body.get("roles", DEFAULT_ROLES)),
+        "created_by": require_principal(request).sub,
+    }
+    outcome = await ask(request, "CreateUser", email_subject(email), data)
+    reply = succeeded(outcome)
+    if reply is not None and reply.resource is not None:
+        created = str(reply.resource.get("id", user_id))
+
+        async def can_sign_in() -> bool:
+            shown = view_matches(await identity.read_model.user(created), reply.resource)
+            return shown and await identity.read_model.credentials_of(created) is not None
+
+        # So the new user can sign in, and be listed, as soon as the 201 arrives.
+        await settle(can_sign_in, identity.settings.read_your_writes_s)
+    response = respond(outcome, created_status=201)
+    if reply is not None and reply.resource is not None and "id" in reply.resource:
+        response.headers["Location"] = f"/api/users/{reply.resource['id']}"
+    return response
+
+
+def _query(request: web.Request) -> UserQuery | web.Response:
+    params = request.query
+
+    def invalid(field: str, detail: str) -> web.Response:
+        return problem(422, "Unprocessable Content", detail, code="invalid_query", field=field)
+
+    try:
+        limit = int(params.get("limit", DEFAULT_LIMIT))
+    except ValueError:
+        return invalid("limit", "limit must be an integer")
+    if not 1 <= limit <= MAX_LIMIT:
+        return invalid("limit", f"limit must be between 1 and {MAX_LIMIT}")
+    after = None
+    if "cursor" in params:
+        after = decode_cursor(params["cursor"])
+        if after is None:
+            return invalid("cursor", "cursor is not one this API gave out")
+    status = params.get("status")
+    if status is not None and status not in _STATUSES:
+        return invalid("status", f"status must be one of {', '.join(_STATUSES)}")
+    role = params.get("role")
+    if role is not None and not _ROLE.match(role):
+        return invalid("role", "not a role name")
+    return UserQuery(limit, after, params.get("email") or None, role, status)
+
+
+@documented(
+    tag="users",
+    responses={200: "A page of users: items, and next (the next page's URL, or null)"},
+    query=(
+        QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "page size"),
+        QueryParam("cursor", {"type": "string"}, "from the previous page's next link"),
+        QueryParam("email", {"type": "string"}, "email contains (case-insensitive)"),
+        QueryParam("role", {"type": "string"}, "has this role"),
+        QueryParam("status", {"enum": list(_STATUSES)}, "account status"),
+    ),
+)
+@requires("users:read")
+async def list_users(request: web.Request) -> web.Response:
+    """List accounts, oldest first, with filters."""
+    query = _query(request)
+    if isinstance(query, web.Response):
+        return query
+    try:
+        page = await identity_of(request).read_model.users(query)
+    except ReadModelUnavailable:
+        return not_ready()
+    next_url = None
+    if page.next_cursor is not None:
+        next_url = str(request.rel_url.update_query(cursor=page.next_cursor))
+    response = web.json_response({"items": page.items, "next": next_url, "limit": query.limit})
+    if next_url is not None:
+        response.headers["Link"] = f'<{next_url}>; rel="next"'
+    return response
+
+
+@documented(tag="users", responses={200: "The user", 404: "No such user"})
+@requires("users:read")
+async def get_user(request: web.Request) -> web.Response:
+    """One account."""
+    user_id = user_id_param(request)
+    try:
+        user = await identity_of(request).read_model.user(user_id)
+    except ReadModelUnavailable:
+        return not_ready()
+    return web.json_response(user) if user is not None else not_found(user_id)
+
+
+async def _change(
+    request: web.Request, type_name: str, data: dict[str, Any], *, revoke: bool = False
+) -> web.Response:
+    """Send a change to an account, wait until it shows, and revoke tokens if asked."""
+    identity = identity_of(request)
+    user_id = data["user_id"]
+    outcome = await ask(request, type_name, user_id, data)
+    if revoke and (succeeded(outcome) is not None or isinstance(outcome, Pending)):
+        # Tokens carry roles and prove an active account until they expire: end them now.
+        failed = await revoke_tokens(identity, user_id)
+        if failed is not None:
+            return failed
+    reply = succeeded(outcome)
+    if reply is not None:
+        await _await_view(identity, user_id, reply.resource)
+    return respond(outcome)
+
+
+@documented(tag="users", responses={200: "The user", 404: "No such user", **_COMMAND_RESPONSES})
+@requires("users:update")
+@accepts(UPDATE_USER)
+async def update_user(request: web.Request) -> web.Response:
+    """Change an account's display name."""
+    user_id = user_id_param(request)
+    try:
+        name = clean_display_name(json_body(request)["display_name"])
+    except DomainError as exc:
+        return domain_problem(exc)
+    by = require_principal(request).sub
+    return await _change(
+        request, "UpdateUser", {"user_id": user_id, "display_name": name, "updated_by": by}
+    )
+
+
+@documented(tag="users", responses={200: "The user", 404: "No such user", **_COMMAND_RESPONSES})
+@requires("users:delete")
+@accepts(DEACTIVATE_USER)
+async def deactivate_user(request: web.Request) -> web.Response:
+    """Deactivate an account: its sessions end and its tokens stop working."""
+    user_id = user_id_param(request)
+    data = {
+        "user_id": user_id,
+        "reason": json_body(request)["reason"].strip() or "deactivated",
+        "deactivated_by": require_principal(request).sub,
+    }
+    return await _change(request, "DeactivateUser", data, revoke=True)
+
+
+@documented(tag="roles", responses={200: "The user", 404: "No such user", **_COMMAND_RESPONSES})
+@requires("roles:assign")
+@accepts(ASSIGN_ROLE)
+async def assign_role(request: web.Request) -> web.Response:
+    """Grant a role (takes effect in the user's next access token)."""
+    data = {
+        "user_id": user_id_param(request),
+        "role": json_body(request)["role"],
+        "assigned_by": require_principal(request).sub,
+    }
+    return await _change(request, "AssignRole", data)
+
+
+@documented(tag="roles", responses={200: "The user", 404: "No such user", **_COMMAND_RESPONSES})
+@requires("roles:revoke")
+async def revoke_role(request: web.Request) -> web.Response:
+    """Take a role away; the user's current access tokens stop working."""
+    user_id = user_id_param(request)
+    role = request.match_info["role"]
+    if not _ROLE.match(role):
+        return problem(
+            422, "Unprocessable Content", "not a role name", code="invalid_role_name", field="role"
+        )
+    data = {"user_id": user_id, "role": role, "revoked_by": require_principal(request).sub}
+    return await _change(request, "RevokeRole", data, revoke=True)
