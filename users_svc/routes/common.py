@@ -6,6 +6,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -63,17 +64,25 @@ async def settle(check: Callable[[], Awaitable[bool]], timeout_s: float) -> bool
 
 
 def view_matches(view: dict[str, Any] | None, resource: dict[str, Any] | None) -> bool:
-    """Whether the read model's view shows what the command's reply says."""
+    """Whether the read model shows the command's effect (or a later one)."""
     if view is None:
         return False
     if resource is None:
         return True
+    if "updated_at" in view and "updated_at" in resource:
+        # A newer change of the same user may already have overwritten this one's values;
+        # the read model has caught up once it is at least as recent as the reply.
+        return _instant(view["updated_at"]) >= _instant(resource["updated_at"])
     keys = ("display_name", "roles", "status")
     return all(
         sorted(view[k]) == sorted(resource[k]) if k == "roles" else view[k] == resource[k]
         for k in keys
         if k in resource
     )
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 async def throttle_counters(
