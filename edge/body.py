@@ -120,6 +120,17 @@ async def read_json(
     return value  # the schema says it is an object
 
 
+def describes_body(schema: dict[str, Any]) -> Callable[[H], H]:
+    """Publish a body schema a handler reads itself (when a header may stand in for it)."""
+    Draft202012Validator.check_schema(schema)
+
+    def mark(handler: H) -> H:
+        setattr(handler, _SCHEMA_ATTR, schema)
+        return handler
+
+    return mark
+
+
 def accepts(schema: dict[str, Any], *, limit: int = MAX_JSON_BYTES) -> Callable[[H], H]:
     """Declare and enforce a handler's JSON body schema (an object schema)."""
     Draft202012Validator.check_schema(schema)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import redis.asyncio as aioredis
 from aiohttp import web
 
-from edge.auth.jwks import StaticJwksProvider
 from edge.auth.middleware import principal_of
 from edge.auth.wiring import EdgeSecurity, SecuritySettings
 from edge.commands import install_commands
@@ -23,6 +22,13 @@ from users_svc import http as users_http
 from users_svc.bootstrap import bootstrap_contexts
 
 REDIS_TIMEOUT_S = 5.0
+
+
+def with_signup_limit(settings: SecuritySettings) -> SecuritySettings:
+    """Open sign-up gets its own per-address limit unless one is configured for it."""
+    if any(r.prefix == users_http.SIGNUP_PATH for r in settings.rate_rules):
+        return settings
+    return replace(settings, rate_rules=(*settings.rate_rules, users_http.SIGNUP_RATE))
 
 
 def actor_of(request: web.Request) -> str | None:
@@ -44,11 +50,17 @@ class EdgeServices:
     @classmethod
     def from_env(cls, config: EdgeConfig, env: Mapping[str, str] = os.environ) -> EdgeServices:
         """The real services for ``config``, settings from the ``DAFNCK_*`` environment."""
-        access_ttl_s = int(env.get("DAFNCK_ACCESS_TTL_S", "86400"))
-        security_settings = SecuritySettings.from_env(env, max_token_lifetime_s=access_ttl_s)
+        # Deny-list entries must outlive the longest token: a session's or a machine's.
+        lifetime_s = max(
+            int(env.get("DAFNCK_ACCESS_TTL_S", "86400")),
+            int(env.get(users_http.SERVICE_TOKEN_TTL_ENV, "900")),
+        )
+        security_settings = SecuritySettings.from_env(env, max_token_lifetime_s=lifetime_s)
         identity_settings = users_http.IdentitySettings.from_env(
             env, issuer=security_settings.issuer, audience=security_settings.audience
         )
+        if identity_settings.self_signup:
+            security_settings = with_signup_limit(security_settings)
         redis = aioredis.from_url(
             config.redis_url,
             socket_timeout=REDIS_TIMEOUT_S,
@@ -56,9 +68,12 @@ class EdgeServices:
         )
         identity = users_http.connect(identity_settings, config.database_url, redis)
         # Signing happens in this process, so the verifier reads the same ring directly.
-        jwks = None if security_settings.jwks_url else StaticJwksProvider(identity.ring.jwks)
+        jwks = None if security_settings.jwks_url else users_http.jwks_provider(identity)
         security = EdgeSecurity.connect(
-            security_settings, config.redis_url, users_http.RbacPermissions(), jwks
+            security_settings,
+            config.redis_url,
+            users_http.RbacPermissions(identity.custom_roles),
+            jwks,
         )
         bus = CommandBus(config.kafka_bootstrap, redis)
         return cls(security, bus, identity, closers=[redis.aclose])

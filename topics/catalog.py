@@ -180,7 +180,7 @@ USER_EVENTS = _events(
     owner=USERS_SERVICE,
     key=(
         "user id (subject of the event); LoginFailed for an email no account has: "
-        "email:<sha256 hex of the normalized email>"
+        "email:<sha256 hex of the normalized email>; RoleDefined/RoleDeleted: role:<name>"
     ),
     types=(
         "UserCreated",
@@ -193,6 +193,11 @@ USER_EVENTS = _events(
         "LoginFailed",
         "TokenReuseDetected",
         "LoggedOut",
+        "ServiceAccountCreated",
+        "ApiKeyIssued",
+        "ApiKeyRevoked",
+        "RoleDefined",
+        "RoleDeleted",
     ),
     # users-svc reads its own events too: its projector keeps the users read model.
     groups=(*_ALL_EVENT_CONSUMERS, USERS_SERVICE),
@@ -239,7 +244,8 @@ USER_COMMANDS = _commands(
     # CreateUser is keyed by the email it claims, so one partition decides each email.
     key=(
         "user id; CreateUser: email:<normalized email>; RecordLoginFailure for an unknown "
-        "email: email:<sha256 hex of the normalized email>"
+        "email: email:<sha256 hex of the normalized email>; DefineRole, DeleteRole and "
+        "AssignRole of a custom role: role:<name>"
     ),
     types=(
         "CreateUser",
@@ -253,11 +259,17 @@ USER_COMMANDS = _commands(
         "EndSession",
         "EndAllSessions",
         "RecordLoginFailure",
+        "CreateServiceAccount",
+        "IssueApiKey",
+        "RevokeApiKey",
+        "DefineRole",
+        "DeleteRole",
     ),
 )
-# Internal to the users context: the second step of CreateUser, from the email claim to the
-# user aggregate. Same partitions and key as user-commands, so the users worker keeps both in
-# one aggregate table.
+# Internal to the users context: second steps of commands first decided on a claim aggregate
+# (CreateUser on its email, AssignRole of a custom role on the role), carried out on the user
+# aggregate. Same partitions and key as user-commands, so the users worker keeps both in one
+# aggregate table.
 USER_REGISTRATIONS = TopicSpec(
     name="user-registrations",
     kind=TopicKind.COMMANDS,
@@ -267,13 +279,17 @@ USER_REGISTRATIONS = TopicSpec(
     cleanup_policy="delete",
     key="user id",
     owner=USERS_SERVICE,
-    types=("UserRegistration",),
+    types=("UserRegistration", "CustomRoleGrant"),
     consumer_groups=(USERS_SERVICE,),
     compatibility=Compatibility.BACKWARD,
-    description="Claimed emails becoming users; written and read by users-svc only.",
+    description=(
+        "Claimed emails becoming users, custom roles found defined being granted; "
+        "written and read by users-svc only."
+    ),
 )
-# Internal to the users context: carries password hashes, so nobody else may consume it.
-# Compacted: the newest credentials per user is all the projector ever needs.
+# Internal to the users context: carries password and API-key hashes, so nobody else may
+# consume it. Compacted: the newest credentials per user (and state per API key, keyed apart)
+# is all the projector ever needs.
 USER_CREDENTIALS = TopicSpec(
     name="user-credentials",
     kind=TopicKind.EVENTS,
@@ -281,12 +297,15 @@ USER_CREDENTIALS = TopicSpec(
     replication=1,
     retention_ms=-1,
     cleanup_policy="compact",
-    key="user id",
+    key="user id; ApiKeyChanged: apikey:<key id>",
     owner=USERS_SERVICE,
-    types=("CredentialsChanged",),
+    types=("CredentialsChanged", "ApiKeyChanged"),
     consumer_groups=(USERS_SERVICE,),
     compatibility=Compatibility.BACKWARD,
-    description="Sign-in credentials per user (hashes only); users-svc's projector reads it.",
+    description=(
+        "Sign-in credentials per user and API keys' stored halves (hashes only); "
+        "users-svc's projector reads it."
+    ),
 )
 PROJECT_COMMANDS = _commands(
     "project-commands", partitions=3, consumer=PROJECTS_SERVICE, key="project id", types=()

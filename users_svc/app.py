@@ -2,10 +2,11 @@
 
 Wiring lives here and only here. Flow:
 
-    user-commands (CreateUser keyed email:<norm>, the rest keyed by user id)
-      → handlers (registration, profile, sessions) on one shared aggregate table
-      → user-registrations → registration.register (same table) → user-events,
-        user-credentials, user-replies
+    user-commands (CreateUser keyed email:<norm>; DefineRole, DeleteRole and AssignRole of a
+      custom role keyed role:<name>; the rest keyed by user id)
+      → handlers (registration, profile, sessions, machines, roles) on one shared table
+      → user-registrations → registration.register / roles.grant (same table)
+      → user-events, user-credentials, user-replies
     user-events, user-credentials → projector → Postgres (users.users, users.credentials)
 """
 
@@ -20,12 +21,16 @@ import faust
 import topics
 from streams.app import create_app
 from streams.commands import replying
+from streams.context import HandlerContext
 from streams.pipeline import Handler
 from streams.settings import WorkerSettings
 from streams.worker import aggregate_table, consume
+from users_svc.domain.roles import ROLE_PREFIX
 from users_svc.domain.token_family import DEFAULT_POLICY, TokenPolicy
+from users_svc.handlers.machines import Machines
 from users_svc.handlers.profile import Profile
 from users_svc.handlers.registration import Registration
+from users_svc.handlers.roles import Roles
 from users_svc.handlers.sessions import Sessions
 from users_svc.handlers.support import Deps, deciding
 from users_svc.projector import CREDENTIALS_APPLIERS, USER_EVENT_APPLIERS, Projector
@@ -64,12 +69,14 @@ def command(handler: Handler) -> Handler:
 def command_handlers(deps: Deps) -> dict[str, Handler]:
     """The handler of every type on user-commands."""
     registration, profile, sessions = Registration(deps), Profile(deps), Sessions(deps)
+    machines, roles = Machines(deps), Roles(deps)
     return {
         # Answered by the registration step, or by the claim step itself when refused.
         "CreateUser": registration.claim_email,
         "UpdateUser": command(profile.update_user),
         "DeactivateUser": command(profile.deactivate_user),
-        "AssignRole": command(profile.assign_role),
+        # Keyed by the user for a built-in role, by role:<name> for a custom one.
+        "AssignRole": by_subject(roles.grant_step, command(profile.assign_role)),
         "RevokeRole": command(profile.revoke_role),
         "ChangePassword": command(profile.change_password),
         "StartSession": command(sessions.start_session),
@@ -77,12 +84,32 @@ def command_handlers(deps: Deps) -> dict[str, Handler]:
         "EndSession": command(sessions.end_session),
         "EndAllSessions": command(sessions.end_all_sessions),
         "RecordLoginFailure": command(sessions.record_login_failure),
+        "CreateServiceAccount": command(machines.create_service_account),
+        "IssueApiKey": command(machines.issue_api_key),
+        "RevokeApiKey": command(machines.revoke_api_key),
+        "DefineRole": command(roles.define_role),
+        "DeleteRole": command(roles.delete_role),
     }
 
 
+def by_subject(on_role: Handler, on_user: Handler) -> Handler:
+    """One handler for commands keyed ``role:<name>``, another for those keyed by user."""
+
+    async def run(ctx: HandlerContext) -> None:
+        if ctx.envelope.subject.startswith(ROLE_PREFIX):
+            await on_role(ctx)  # answers only a refusal: the grant step answers the rest
+        else:
+            await on_user(ctx)
+
+    return run
+
+
 def registration_handlers(deps: Deps) -> dict[str, Handler]:
-    """The handler of UserRegistration (answers the original CreateUser)."""
-    return {"UserRegistration": Registration(deps).register}
+    """The second steps: UserRegistration (answers CreateUser), CustomRoleGrant (AssignRole)."""
+    return {
+        "UserRegistration": Registration(deps).register,
+        "CustomRoleGrant": Roles(deps).grant,
+    }
 
 
 def build_app(

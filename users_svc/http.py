@@ -14,22 +14,37 @@ import redis.asyncio as aioredis
 from aiohttp import web
 
 from edge.auth.denylist import DenyList
+from edge.auth.jwks import JwksProvider, StaticJwksProvider
 from users_svc.domain.passwords import Argon2Passwords
-from users_svc.routes import auth, me, users
+from users_svc.routes import (
+    api_keys,
+    auth,
+    machine_auth,
+    me,
+    roles,
+    service_accounts,
+    signup,
+    users,
+)
 from users_svc.routes.identity import IDENTITY, Identity
-from users_svc.routes.keyring import load_or_create_ring
+from users_svc.routes.keyring import DiskRing, RingJwksProvider, load_or_create_ring
 from users_svc.routes.permissions import RbacPermissions
 from users_svc.routes.readmodel import PgReadModel
-from users_svc.routes.settings import IdentitySettings
+from users_svc.routes.settings import SERVICE_TOKEN_TTL_ENV, IdentitySettings
+from users_svc.routes.signup import SIGNUP_PATH, SIGNUP_RATE
 from users_svc.routes.stores import RedisLoginThrottle, RedisRefreshGrace
 
 __all__ = [
     "IDENTITY",
     "ROUTES",
+    "SERVICE_TOKEN_TTL_ENV",
+    "SIGNUP_PATH",
+    "SIGNUP_RATE",
     "Identity",
     "IdentitySettings",
     "RbacPermissions",
     "connect",
+    "jwks_provider",
     "mount",
 ]
 
@@ -39,6 +54,7 @@ ROUTES: tuple[Route, ...] = (
     ("POST", "/api/auth/refresh", auth.refresh),
     ("POST", "/api/auth/logout", auth.logout),
     ("POST", "/api/auth/logout-all", auth.logout_all),
+    ("POST", "/api/auth/token", machine_auth.token),
     ("GET", "/.well-known/jwks.json", auth.jwks),
     ("POST", "/api/users", users.create_user),
     ("GET", "/api/users", users.list_users),
@@ -47,6 +63,15 @@ ROUTES: tuple[Route, ...] = (
     ("POST", "/api/users/{id}/deactivate", users.deactivate_user),
     ("POST", "/api/users/{id}/roles", users.assign_role),
     ("DELETE", "/api/users/{id}/roles/{role}", users.revoke_role),
+    ("POST", "/api/roles", roles.define_role),
+    ("GET", "/api/roles", roles.list_roles),
+    ("DELETE", "/api/roles/{name}", roles.delete_role),
+    ("POST", "/api/service-accounts", service_accounts.create_service_account),
+    ("GET", "/api/service-accounts", service_accounts.list_service_accounts),
+    ("GET", "/api/service-accounts/{id}", service_accounts.get_service_account),
+    ("POST", "/api/service-accounts/{id}/keys", api_keys.issue_key),
+    ("GET", "/api/service-accounts/{id}/keys", api_keys.list_keys),
+    ("DELETE", "/api/service-accounts/{id}/keys/{key_id}", api_keys.revoke_key),
     ("GET", "/api/me", me.get_me),
     ("PATCH", "/api/me", me.update_me),
     ("POST", "/api/me/password", me.change_password),
@@ -59,6 +84,9 @@ def mount(app: web.Application, identity: Identity) -> None:
     app[IDENTITY] = identity
     for method, path, handler in ROUTES:
         app.router.add_route(method, path, handler)
+    if identity.settings.self_signup:
+        # Off, the route does not exist at all: 404, and absent from /openapi.json.
+        app.router.add_route("POST", signup.SIGNUP_PATH, signup.signup)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         yield
@@ -69,9 +97,19 @@ def mount(app: web.Application, identity: Identity) -> None:
     app.cleanup_ctx.append(lifecycle)
 
 
+def jwks_provider(identity: Identity) -> JwksProvider:
+    """The edge verifies what it signs: the JWKS straight from its own key ring."""
+    if isinstance(identity.ring, DiskRing):
+        return RingJwksProvider(identity.ring)
+    return StaticJwksProvider(identity.ring.jwks)
+
+
 def connect(settings: IdentitySettings, database_url: str, redis: aioredis.Redis) -> Identity:
     """The real dependencies: keys on disk, Postgres read model, Redis, argon2id."""
-    ring = load_or_create_ring(settings.keys_dir, settings.issuer, settings.access_ttl_s)
+    loaded = load_or_create_ring(
+        settings.keys_dir, settings.issuer, settings.max_token_lifetime_s
+    )
+    ring = DiskRing(settings.keys_dir, loaded, check_every_s=settings.keys_reload_s)
     read_model = PgReadModel(database_url)
     return Identity(
         settings=settings,

@@ -38,6 +38,32 @@ STATEMENTS: tuple[str, ...] = (
         status text NOT NULL
     )
     """,
+    # Service accounts (kind 'service') have no email.
+    "ALTER TABLE users.users ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'user'",
+    "ALTER TABLE users.users ALTER COLUMN email DROP NOT NULL",
+    "ALTER TABLE users.users ALTER COLUMN email_normalized DROP NOT NULL",
+    """
+    CREATE TABLE IF NOT EXISTS users.api_keys (
+        key_id text PRIMARY KEY,
+        owner_id uuid NOT NULL,
+        name text NOT NULL,
+        scopes text[] NOT NULL,
+        secret_hash text NOT NULL,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz,
+        revoked_at timestamptz
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS api_keys_owner ON users.api_keys (owner_id, created_at)",
+    """
+    CREATE TABLE IF NOT EXISTS users.roles (
+        name text PRIMARY KEY,
+        permissions text[] NOT NULL,
+        description text NOT NULL,
+        defined_by uuid,
+        created_at timestamptz NOT NULL
+    )
+    """,
     """
     CREATE TABLE IF NOT EXISTS users.processed_events (
         event_id text PRIMARY KEY,

@@ -17,6 +17,7 @@ from typing import Any
 import aiopg
 
 from streams.context import HandlerContext
+from users_svc import projector_access as access
 from users_svc.domain.profile import normalize_email
 from users_svc.migrations import migrate
 
@@ -115,8 +116,12 @@ USER_EVENT_APPLIERS: dict[str, Apply] = {
     "RoleAssigned": _role_assigned,
     "RoleRevoked": _role_revoked,
     "PasswordChanged": _password_changed,
+    **access.USER_EVENT_APPLIERS,
 }
-CREDENTIALS_APPLIERS: dict[str, Apply] = {"CredentialsChanged": _credentials_changed}
+CREDENTIALS_APPLIERS: dict[str, Apply] = {
+    "CredentialsChanged": _credentials_changed,
+    **access.CREDENTIALS_APPLIERS,
+}
 
 
 class Projector:

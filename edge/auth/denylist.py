@@ -4,7 +4,8 @@ Keys (a contract with whoever revokes: the users service or an edge consumer of 
 
 - ``<prefix>deny:jti:<jti>`` exists while that token could still be accepted (TTL to exp + leeway);
 - ``<prefix>deny:sid:<sid>`` exists while any token of that session (``sid`` claim: a refresh-token
-  family) could still be accepted: logout and refresh-token reuse end every token of the session;
+  family, or ``key:<key id>`` for tokens exchanged for an API key) could still be accepted:
+  logout, refresh-token reuse and API-key revocation end every token of the session;
 - ``<prefix>revoked_before:<sub>`` holds a Unix time T: tokens of ``sub`` issued at or before
   T's second are refused (``iat`` has one-second resolution, so the revocation second is
   included). It lives as long as the longest token, after which no older token survives anyway.
@@ -86,6 +87,10 @@ class DenyList:
         ttl = math.ceil(self._max_lifetime_s + self._leeway_s)
         await self._redis.set(self._sid_key(sid), b"1", ex=ttl)
 
+    async def session_denied(self, sid: str) -> bool:
+        """Whether every token of session ``sid`` is refused."""
+        return bool(await self._redis.exists(self._sid_key(sid)))
+
     async def revoke_before(self, sub: str, when: float | None = None) -> None:
         """Refuse every token of ``sub`` issued up to ``when`` (default now)."""
         moment = self._clock() if when is None else when
@@ -131,6 +136,10 @@ class MemoryDenyList:
     async def deny_session(self, sid: str) -> None:
         """Refuse every token of session ``sid``."""
         self.sessions.add(sid)
+
+    async def session_denied(self, sid: str) -> bool:
+        """Whether every token of session ``sid`` is refused."""
+        return sid in self.sessions
 
     async def revoke_before(self, sub: str, when: float | None = None) -> None:
         """Refuse every token of ``sub`` issued up to ``when`` (default now)."""

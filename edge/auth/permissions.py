@@ -16,11 +16,12 @@ class PermissionChecker(Protocol):
 
 
 def permission_matches(granted: str, wanted: str) -> bool:
-    """Whether ``granted`` covers ``wanted``: itself, ``resource:*`` or ``*``."""
+    """Whether ``granted`` covers ``wanted``: itself, ``*``, or ``*`` on either side."""
     if granted in ("*", wanted):
         return True
     resource, _, action = granted.partition(":")
-    return action == "*" and wanted.partition(":")[0] == resource
+    wanted_resource, _, wanted_action = wanted.partition(":")
+    return resource in ("*", wanted_resource) and action in ("*", wanted_action)
 
 
 def scope_allows(scopes: frozenset[str] | None, permission: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from ipaddress import IPv4Address, IPv6Address
 from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
@@ -27,6 +28,8 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 NOT_BLANK_PATTERN = r"\S"
 SHA256_HEX_PATTERN = r"^[0-9a-f]{64}$"
 ARGON2ID_PATTERN = r"^\$argon2id\$"
+PERMISSION_PATTERN = r"^([*]|[a-z][a-z_]{0,31}):([*]|[a-z][a-z_]{0,31})$"
+API_KEY_ID_PATTERN = r"^[a-z0-9]{8}$"
 
 BUILTIN_ROLES: tuple[str, ...] = ("admin", "operator", "member", "viewer")
 
@@ -99,6 +102,32 @@ CustomRole = Annotated[str, Field(pattern=ROLE_PATTERN)]
 Role = BuiltinRole | CustomRole
 UniqueRoles = Annotated[
     list[Role], AfterValidator(_unique), Field(max_length=32, json_schema_extra=_UNIQUE_ITEMS)
+]
+# ``resource:action``, either side ``*``; which resources and actions exist is the users
+# domain's rule (it answers unknown ones with a reason), the contract only fixes the shape.
+Permission = Annotated[str, Field(pattern=PERMISSION_PATTERN)]
+Permissions = Annotated[
+    list[Permission],
+    AfterValidator(_unique),
+    Field(min_length=1, max_length=64, json_schema_extra=_UNIQUE_ITEMS),
+]
+ApiKeyId = Annotated[str, Field(pattern=API_KEY_ID_PATTERN)]
+
+
+def _rfc3339(value: str) -> str:
+    # JSON Schema's date-time: a full date, a time and an offset (``Z`` or ``+hh:mm``).
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValueError("must be an RFC 3339 date-time") from None
+    if "T" not in value.upper() or moment.tzinfo is None:
+        raise ValueError("must be an RFC 3339 date-time with a time zone offset")
+    return value
+
+
+# Kept as the text that was sent, so a consumer re-emits exactly what it read.
+Timestamp = Annotated[
+    str, AfterValidator(_rfc3339), Field(json_schema_extra={"format": "date-time"})
 ]
 
 

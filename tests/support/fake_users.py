@@ -9,6 +9,7 @@ from typing import Any
 
 from streams.commands import Reply, ReplyError
 from streams.envelope import Envelope
+from tests.support.fake_access import BUILTIN, AccessReadModel, AccessService
 from users_svc.domain.profile import normalize_email
 from users_svc.routes.readmodel import Credentials, UserPage, UserQuery, encode_cursor
 
@@ -24,13 +25,14 @@ class Family:
     version: int = 1
 
 
-class FakeReadModel:
-    """The read model as dicts; ``lag`` makes queries miss writes until ``catch_up``."""
+class FakeReadModel(AccessReadModel):
+    """The read model as dicts; ``unavailable`` makes every query fail."""
 
     def __init__(self) -> None:
         self.users_by_id: dict[str, dict[str, Any]] = {}
         self.creds: dict[str, Credentials] = {}
         self.unavailable = False
+        self.init_access()
 
     def _check(self) -> None:
         if self.unavailable:
@@ -71,13 +73,15 @@ class FakeReadModel:
             rows = [u for u in rows if query.role in u["roles"]]
         if query.status:
             rows = [u for u in rows if u["status"] == query.status]
+        if query.kind:
+            rows = [u for u in rows if u["kind"] == query.kind]
         page = rows[: query.limit]
         more = len(rows) > query.limit
         cursor = encode_cursor(page[-1]["created_at"], page[-1]["id"]) if more else None
         return UserPage([dict(u) for u in page], cursor)
 
 
-class FakeUsersService:
+class FakeUsersService(AccessService):
     """Decides user commands (the worker's job) and projects into a ``FakeReadModel``."""
 
     def __init__(self, read_model: FakeReadModel) -> None:
@@ -109,8 +113,9 @@ class FakeUsersService:
 
     def _touch(self, user: dict[str, Any], **changes: Any) -> tuple[int, dict[str, Any]]:
         user.update(changes, updated_at=self._now())
-        creds = self.rm.creds[user["id"]]
-        self.rm.creds[user["id"]] = replace(creds, status=user["status"])
+        creds = self.rm.creds.get(user["id"])
+        if creds is not None:  # service accounts have none
+            self.rm.creds[user["id"]] = replace(creds, status=user["status"])
         return 200, dict(user)
 
     def _CreateUser(self, d: dict[str, Any]) -> Any:
@@ -121,6 +126,7 @@ class FakeUsersService:
         now = self._now()
         user = {
             "id": d["user_id"],
+            "kind": "user",
             "email": d["email"],
             "display_name": d["display_name"],
             "roles": sorted(d["roles"]),
@@ -153,7 +159,7 @@ class FakeUsersService:
         user = self._user(d["user_id"])
         if isinstance(user, Reply):
             return user
-        if d["role"] not in ("admin", "operator", "member", "viewer"):
+        if d["role"] not in BUILTIN and d["role"] not in self.rm.roles:
             return self._no(422, "unknown_role", "role")
         return self._touch(user, roles=sorted({*user["roles"], d["role"]}))
 

@@ -114,7 +114,7 @@ async def identity_app(tmp: Path, **settings: Any) -> AsyncIterator[Harness]:
     identity = Identity(IdentitySettings(**options), ring, read_model, throttle, grace, deny, FAST)
     gate = EdgeSecurity.gate_for(
         SecuritySettings(issuer=ISSUER, audience=AUDIENCE),
-        RbacPermissions(),
+        RbacPermissions(identity.custom_roles),
         StaticJwksProvider(ring.jwks),
         deny,
     )

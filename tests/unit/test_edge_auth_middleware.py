@@ -285,7 +285,17 @@ async def test_wildcard_grants_cover_the_permission(
     assert response.status == status
 
 
-@pytest.mark.parametrize(("scope", "status"), [("agents:read", 403), ("users:read", 200)])
+@pytest.mark.parametrize(
+    ("scope", "status"),
+    [
+        ("agents:read", 403),
+        ("users:read", 200),
+        ("users:*", 200),
+        ("*:read", 200),
+        ("*:create", 403),
+        ("*:*", 200),
+    ],
+)
 async def test_a_scoped_token_never_exceeds_its_scopes(
     client: TestClient, scope: str, status: int
 ) -> None:

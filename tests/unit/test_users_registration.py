@@ -19,6 +19,7 @@ async def test_registration_creates_the_user_and_answers_the_original_command() 
     view = answer["resource"]
     assert view == {
         "id": user_id,
+        "kind": "user",
         "email": "Ada@Example.COM",
         "display_name": "Ada Lovelace",
         "roles": ["member"],

@@ -26,6 +26,7 @@ KEY_PREFIX = "dk"
 PREFIX_LENGTH = 8
 NAME_MAX = 100
 _PREFIX = re.compile(r"^[a-z0-9]{8}$")
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 # Compared against when no key has the presented prefix, so misses take as long as hits.
 _DUMMY_HASH = hashlib.sha256(b"no such api key").hexdigest()
 
@@ -108,11 +109,16 @@ def _clean_name(name: str) -> str:
     return cleaned
 
 
-def _clean_scopes(scopes: Iterable[str], owner_permissions: Iterable[str]) -> tuple[str, ...]:
-    owned = list(owner_permissions)
+def _parse_scopes(scopes: Iterable[str]) -> tuple[str, ...]:
     cleaned = sorted({str(parse_permission(s, field="scopes")) for s in scopes})
     if not cleaned:
         raise DomainError("scopes_required", "Give the key at least one scope.", "scopes")
+    return tuple(cleaned)
+
+
+def _clean_scopes(scopes: Iterable[str], owner_permissions: Iterable[str]) -> tuple[str, ...]:
+    owned = list(owner_permissions)
+    cleaned = _parse_scopes(scopes)
     for scope in cleaned:
         if not permissions_cover(owned, scope):
             raise DomainError(
@@ -120,7 +126,7 @@ def _clean_scopes(scopes: Iterable[str], owner_permissions: Iterable[str]) -> tu
                 f"The key cannot have {scope!r}: its owner does not hold that permission.",
                 "scopes",
             )
-    return tuple(cleaned)
+    return cleaned
 
 
 def issue_api_key(
@@ -155,6 +161,45 @@ def issue_api_key(
         expires_at=expires_at,
     )
     return IssuedApiKey(record, f"{KEY_PREFIX}_{prefix}_{secret}")
+
+
+def stored_api_key(
+    *,
+    prefix: str,
+    owner_id: str,
+    name: str,
+    scopes: Iterable[str],
+    secret_hash: str,
+    now: datetime,
+    expires_at: datetime | None = None,
+) -> ApiKey:
+    """The record of a key minted elsewhere (the edge), which also checked the owner's rights."""
+    require_aware(now)
+    if not isinstance(prefix, str) or not _PREFIX.match(prefix):
+        raise DomainError(
+            "invalid_key_id", f"A key id is {PREFIX_LENGTH} lowercase letters or digits.", "key_id"
+        )
+    if not isinstance(secret_hash, str) or not _SHA256_HEX.match(secret_hash):
+        raise DomainError(
+            "invalid_secret_hash", "The secret hash is 64 lowercase hex digits.", "secret_hash"
+        )
+    if expires_at is not None and require_aware(expires_at, "expires_at") <= now:
+        raise DomainError("invalid_expiry", "Expiry must be in the future.", "expires_at")
+    return ApiKey(
+        prefix=prefix,
+        owner_id=clean_uuid(owner_id, "owner_id"),
+        name=_clean_name(name),
+        scopes=_parse_scopes(scopes),
+        secret_hash=secret_hash,
+        created_at=now,
+        expires_at=expires_at,
+    )
+
+
+def is_usable(record: ApiKey, *, now: datetime) -> bool:
+    """Neither revoked nor expired."""
+    require_aware(now)
+    return record.revoked_at is None and (record.expires_at is None or now < record.expires_at)
 
 
 def verify_api_key(record: ApiKey | None, presented: str, *, now: datetime) -> bool:

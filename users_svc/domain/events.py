@@ -1,7 +1,8 @@
 """Events the users domain emits; ``data`` matches ``schemas/user-events/<type>/v1.json``.
 
 Each names its aggregate in ``user_id``; a failed sign-in for an email no account has names
-none, and its subject is ``email:<email_hash>`` instead.
+none, and its subject is ``email:<email_hash>`` instead. A custom role's events are about the
+role aggregate (``role:<name>``), an API key's stored half about ``apikey:<key_id>``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ LOGIN_SUCCEEDED = "LoginSucceeded"
 LOGIN_FAILED = "LoginFailed"
 TOKEN_REUSE_DETECTED = "TokenReuseDetected"
 LOGGED_OUT = "LoggedOut"
+SERVICE_ACCOUNT_CREATED = "ServiceAccountCreated"
+API_KEY_ISSUED = "ApiKeyIssued"
+API_KEY_REVOKED = "ApiKeyRevoked"
+ROLE_DEFINED = "RoleDefined"
+ROLE_DELETED = "RoleDeleted"
 SCHEMA_VERSION = 1
 
 
@@ -30,10 +36,14 @@ class DomainEvent:
     type: str
     data: dict[str, Any] = field(default_factory=dict)
     version: int = SCHEMA_VERSION
+    # The subject, when it is not the user the data names.
+    aggregate: str | None = None
 
     @property
     def subject(self) -> str:
         """The aggregate id: the CloudEvent subject and the Kafka key."""
+        if self.aggregate is not None:
+            return self.aggregate
         if self.data.get("user_id") is None and "email_hash" in self.data:
             return f"email:{self.data['email_hash']}"
         return str(self.data["user_id"])
@@ -124,4 +134,59 @@ def logged_out(user_id: str, family_id: str | None) -> DomainEvent:
     return DomainEvent(
         LOGGED_OUT,
         {"user_id": user_id, "family_id": family_id, "everywhere": family_id is None},
+    )
+
+
+def service_account_created(
+    user_id: str, name: str, roles: tuple[str, ...], created_by: str
+) -> DomainEvent:
+    """``ServiceAccountCreated``."""
+    return DomainEvent(
+        SERVICE_ACCOUNT_CREATED,
+        {"user_id": user_id, "name": name, "roles": list(roles), "created_by": created_by},
+    )
+
+
+def api_key_issued(
+    user_id: str, key_id: str, name: str, scopes: tuple[str, ...], expires_at: str | None,
+    issued_by: str,
+) -> DomainEvent:
+    """``ApiKeyIssued`` (neither the key nor its hash)."""
+    return DomainEvent(
+        API_KEY_ISSUED,
+        {
+            "user_id": user_id,
+            "key_id": key_id,
+            "name": name,
+            "scopes": list(scopes),
+            "expires_at": expires_at,
+            "issued_by": issued_by,
+        },
+    )
+
+
+def api_key_revoked(user_id: str, key_id: str, revoked_by: str) -> DomainEvent:
+    """``ApiKeyRevoked``."""
+    return DomainEvent(
+        API_KEY_REVOKED, {"user_id": user_id, "key_id": key_id, "revoked_by": revoked_by}
+    )
+
+
+def role_defined(
+    name: str, permissions: tuple[str, ...], description: str, defined_by: str
+) -> DomainEvent:
+    """``RoleDefined``, about ``role:<name>``."""
+    data = {
+        "name": name,
+        "permissions": list(permissions),
+        "description": description,
+        "defined_by": defined_by,
+    }
+    return DomainEvent(ROLE_DEFINED, data, aggregate=f"role:{name}")
+
+
+def role_deleted(name: str, deleted_by: str) -> DomainEvent:
+    """``RoleDeleted``, about ``role:<name>``."""
+    return DomainEvent(
+        ROLE_DELETED, {"name": name, "deleted_by": deleted_by}, aggregate=f"role:{name}"
     )

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from users_svc.domain import tokens
+from users_svc.domain.api_keys import ApiKey
 from users_svc.domain.errors import DomainError, require_aware
 from users_svc.domain.token_family import DEFAULT_POLICY, TokenFamily, TokenPolicy
 from users_svc.domain.users import User
@@ -23,10 +24,11 @@ MAX_FAMILIES = 100  # sessions kept per user; the oldest go first
 
 @dataclass(frozen=True)
 class Account:
-    """A user and their refresh-token families, oldest first."""
+    """A user, their refresh-token families (oldest first) and, for a machine, its API keys."""
 
     user: User
     families: tuple[TokenFamily, ...] = ()
+    api_keys: tuple[ApiKey, ...] = ()
 
     def family(self, family_id: str) -> TokenFamily | None:
         """The family with this id, if the account still keeps it."""
@@ -47,15 +49,33 @@ class Account:
         """Without the families whose newest token expired."""
         return replace(self, families=tuple(tokens.prune(self.families, now=now)))
 
+    def api_key(self, key_id: str) -> ApiKey | None:
+        """The API key with this id, if the account has it."""
+        return next((k for k in self.api_keys if k.prefix == key_id), None)
+
+    def with_api_key(self, key: ApiKey) -> Account:
+        """The account with ``key`` added, or replacing the one with its id."""
+        if self.api_key(key.prefix) is None:
+            return replace(self, api_keys=(*self.api_keys, key))
+        kept = tuple(key if k.prefix == key.prefix else k for k in self.api_keys)
+        return replace(self, api_keys=kept)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON form for the Faust table."""
-        return {"user": self.user.to_dict(), "families": [f.to_dict() for f in self.families]}
+        state: dict[str, Any] = {
+            "user": self.user.to_dict(),
+            "families": [f.to_dict() for f in self.families],
+        }
+        if self.api_keys:
+            state["api_keys"] = [k.to_dict() for k in self.api_keys]
+        return state
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Account:
         """Read back ``to_dict``'s form."""
         families = tuple(TokenFamily.from_dict(f) for f in raw.get("families", ()))
-        return cls(User.from_dict(raw["user"]), families)
+        keys = tuple(ApiKey.from_dict(k) for k in raw.get("api_keys", ()))
+        return cls(User.from_dict(raw["user"]), families, keys)
 
 
 def _invalid_credentials() -> DomainError:

@@ -33,6 +33,10 @@ from users_svc.domain.rbac import CustomRole, require_role, validate_role_name
 Status = Literal["active", "deactivated"]
 ACTIVE: Status = "active"
 DEACTIVATED: Status = "deactivated"
+# A person signs in with email and password; a service account (a machine) with API keys.
+Kind = Literal["user", "service"]
+PERSON: Kind = "user"
+SERVICE: Kind = "service"
 Decision = tuple["User", list[ev.DomainEvent]]
 
 
@@ -54,6 +58,7 @@ class User:
     # access tokens minted under an older version are dead.
     credentials_version: int = 1
     sessions_revoked_at: datetime | None = None
+    kind: Kind = PERSON
 
     @property
     def is_active(self) -> bool:
@@ -76,6 +81,7 @@ class User:
             "created_by": self.created_by,
             "credentials_version": self.credentials_version,
             "sessions_revoked_at": revoked.isoformat() if revoked else None,
+            "kind": self.kind,
         }
 
     @classmethod
@@ -95,6 +101,7 @@ class User:
             created_by=raw.get("created_by"),
             credentials_version=int(raw.get("credentials_version", 1)),
             sessions_revoked_at=datetime.fromisoformat(revoked) if revoked else None,
+            kind=raw.get("kind", PERSON),
         )
 
 

@@ -17,6 +17,7 @@ from users_svc.domain.credentials import credentials_changed, set_password_hash
 from users_svc.domain.events import DomainEvent
 from users_svc.domain.sessions import Account, after_credentials_change
 from users_svc.domain.users import (
+    SERVICE,
     User,
     assign_role,
     deactivate_user,
@@ -61,7 +62,8 @@ class Profile:
             account = after_credentials_change(account, user, now=now)
             ctx.state = account.to_dict()
             emit_all(ctx, topics.USER_EVENTS, events, now)
-            emit_all(ctx, topics.USER_CREDENTIALS, [credentials_changed(user)], now)
+            if user.kind != SERVICE:  # a service account has no password to publish
+                emit_all(ctx, topics.USER_CREDENTIALS, [credentials_changed(user)], now)
         succeed(ctx, user_view(user), http_status=200, topic=topics.USER_REPLIES)
 
     async def assign_role(self, ctx: HandlerContext) -> None:
@@ -99,7 +101,6 @@ class Profile:
         emit_all(ctx, topics.USER_CREDENTIALS, [credentials_changed(user)], now)
         answer = {"user_id": user.id, "credentials_version": user.credentials_version}
         succeed(ctx, answer, http_status=200, topic=topics.USER_REPLIES)
-
 
 
 def _apply(

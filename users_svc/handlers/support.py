@@ -36,6 +36,12 @@ STATUS_BY_CODE: Mapping[str, int] = {
     "user_exists": 409,
     "user_deactivated": 409,
     "session_exists": 409,
+    "api_key_not_found": 404,
+    "api_key_exists": 409,
+    "too_many_api_keys": 409,
+    "role_not_found": 404,
+    "role_exists": 409,
+    "role_name_retired": 409,
 }
 CLAIM = "claim"
 
@@ -150,7 +156,9 @@ def user_view(user: User) -> dict[str, Any]:
     """The user resource replies carry: what ``GET /users/{id}`` shows."""
     return {
         "id": user.id,
-        "email": user.email,
+        "kind": user.kind,
+        # A service account has no email (it never signs in with a password).
+        "email": user.email or None,
         "display_name": user.display_name,
         "roles": sorted(user.roles),
         "status": user.status,

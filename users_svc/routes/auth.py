@@ -27,7 +27,7 @@ from users_svc.routes.identity import Identity, identity_of, in_thread
 from users_svc.routes.readmodel import Credentials, ReadModelUnavailable
 from users_svc.routes.schemas import LOGIN, REFRESH
 from users_svc.routes.send import ask, email_hash, not_ready, post, still_pending
-from users_svc.routes.tokens import mint_refresh, parse_refresh, seal, unseal
+from users_svc.routes.tokens import mint_refresh, parse_family, parse_refresh, seal, unseal
 
 log = logging.getLogger("dafnck.users.http")
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -210,15 +210,18 @@ async def logout(request: web.Request) -> web.StreamResponse:
     """Sign out of this session: its refresh token and access tokens stop working."""
     identity = identity_of(request)
     principal = require_principal(request)
+    # A token exchanged for an API key has no session to end: only the token itself ends
+    # (its sid names the key, which stays usable until revoked).
+    family = parse_family(principal.sid)
     try:
         await identity.revocations.deny(principal.jti, principal.exp)
-        if principal.sid is not None:
-            await identity.revocations.deny_session(principal.sid)
+        if family is not None:
+            await identity.revocations.deny_session(family)
     except REDIS_ERRORS:
         return _revocation_unavailable()
-    if principal.sid is None:
+    if family is None:
         return web.json_response({"revoked": []})
-    data = {"user_id": principal.sub, "family_id": principal.sid, "by": principal.sub}
+    data = {"user_id": principal.sub, "family_id": family, "by": principal.sub}
     outcome = await ask(request, "EndSession", principal.sub, data)
     return (
         outcome

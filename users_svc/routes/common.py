@@ -5,17 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 from redis.exceptions import RedisError
 
+from edge.auth.principal import Principal
 from edge.commands import outcome_response
 from edge.core import problem
 from streams.commands import Outcome
 from users_svc.domain.errors import DomainError
+from users_svc.domain.rbac import permissions_cover
 from users_svc.domain.throttle import FailureCounter, ThrottleKeys
 from users_svc.routes.identity import Identity
 from users_svc.routes.readmodel import ReadModelUnavailable
@@ -137,3 +139,23 @@ def respond(outcome: Outcome | web.Response, *, created_status: int = 200) -> we
     if isinstance(outcome, web.Response):
         return outcome
     return outcome_response(outcome, created_status=created_status)
+
+
+def _covers(granted: Iterable[str], wanted: str) -> bool:
+    try:
+        return permissions_cover(granted, wanted)
+    except DomainError:
+        return False  # a malformed grant (or request) covers nothing
+
+
+async def beyond_caller(
+    identity: Identity, principal: Principal, wanted: Iterable[str]
+) -> str | None:
+    """The first permission the caller does not hold (roles and token scope), if any."""
+    # Nobody hands out more than they hold: no escalation through keys or role definitions.
+    held = await identity.custom_roles.permissions(principal.roles)
+    for permission in wanted:
+        scoped = principal.scopes is None or _covers(principal.scopes, permission)
+        if not (scoped and _covers(held, permission)):
+            return permission
+    return None

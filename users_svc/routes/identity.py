@@ -10,9 +10,10 @@ from typing import Any
 
 from aiohttp import web
 
-from edge.auth.keys import KeyRing
 from users_svc.domain.passwords import PasswordHashing
+from users_svc.routes.keyring import SigningRing
 from users_svc.routes.readmodel import ReadModel
+from users_svc.routes.roles_cache import CustomRoleCache
 from users_svc.routes.settings import IdentitySettings
 from users_svc.routes.stores import LoginThrottle, RefreshGrace, Revocations
 from users_svc.routes.tokens import AccessTokens
@@ -26,7 +27,7 @@ class Identity:
     """The identity routes' dependencies (real ones in the edge, fakes in unit tests)."""
 
     settings: IdentitySettings
-    ring: KeyRing
+    ring: SigningRing
     read_model: ReadModel
     throttle: LoginThrottle
     grace: RefreshGrace
@@ -38,6 +39,10 @@ class Identity:
     def __post_init__(self) -> None:
         self.access = AccessTokens(
             self.ring, self.settings.audience, self.settings.access_ttl_s, self.revocations
+        )
+        # One cache per edge process: the routes and the permission checker share it.
+        self.custom_roles = CustomRoleCache(
+            self.read_model.custom_roles, self.settings.roles_cache_s
         )
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> None:

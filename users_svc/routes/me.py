@@ -7,6 +7,7 @@ import time
 from aiohttp import web
 
 from edge.auth.middleware import require_principal
+from edge.auth.permissions import scope_allows
 from edge.body import accepts, json_body
 from edge.core import problem
 from edge.openapi import documented
@@ -14,7 +15,7 @@ from edge.ratelimit.middleware import client_address
 from users_svc.domain.errors import DomainError
 from users_svc.domain.passwords import check_password, same_password
 from users_svc.domain.profile import clean_display_name
-from users_svc.domain.rbac import ACTIONS, RESOURCES, check_permission
+from users_svc.domain.rbac import ACTIONS, RESOURCES, permissions_allow
 from users_svc.domain.throttle import check_login, throttle_keys
 from users_svc.routes.common import (
     count_failure,
@@ -140,9 +141,13 @@ async def check(request: web.Request) -> web.Response:
         return _unknown("action", action, ACTIONS)
     user_id = body.get("user_id", principal.sub).lower()
     roles, active = principal.roles, True
+    grants = identity_of(request).custom_roles.permissions
     if user_id != principal.sub:
         # Asking about someone else reveals what their roles allow: that is reading users.
-        if not check_permission(principal.roles, {}, "users", "read"):
+        may_read = scope_allows(principal.scopes, "users:read") and permissions_allow(
+            await grants(principal.roles), "users", "read"
+        )
+        if not may_read:
             return problem(
                 403,
                 "Forbidden",
@@ -157,7 +162,7 @@ async def check(request: web.Request) -> web.Response:
             return not_found(user_id)
         roles, active = frozenset(user["roles"]), user["status"] == "active"
     owns = bool(body.get("owns", False))
-    allowed = active and check_permission(roles, {}, resource, action, owns=owns)
+    allowed = active and permissions_allow(await grants(roles), resource, action, owns)
     return web.json_response(
         {"allowed": allowed, "user_id": user_id, "resource": resource, "action": action}
     )

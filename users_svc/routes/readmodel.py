@@ -15,7 +15,10 @@ import orjson
 import psycopg2
 from psycopg2 import errors as pg_errors
 
-_USER_COLUMNS = "id, email, display_name, roles, status, created_at, updated_at"
+from users_svc.domain.api_keys import ApiKey
+from users_svc.routes.readmodel_access import AccessQueries, RoleRow, StoredKey
+
+_USER_COLUMNS = "id, email, display_name, roles, status, created_at, updated_at, kind"
 
 
 # A missing schema or table means the users worker has not migrated yet: not ready, not a bug.
@@ -57,6 +60,7 @@ class UserQuery:
     email: str | None = None  # substring of the normalized email
     role: str | None = None
     status: str | None = None
+    kind: str | None = None  # user (people) or service (service accounts)
 
 
 @dataclass(frozen=True)
@@ -86,9 +90,10 @@ def decode_cursor(cursor: str) -> tuple[str, str] | None:
 
 def user_view(row: Sequence[Any]) -> dict[str, Any]:
     """The API's user resource from a ``users.users`` row."""
-    user_id, email, display_name, roles, status, created_at, updated_at = row
+    user_id, email, display_name, roles, status, created_at, updated_at, kind = row
     return {
         "id": str(user_id),
+        "kind": kind,
         "email": email,
         "display_name": display_name,
         "roles": sorted(roles or []),
@@ -116,13 +121,22 @@ class ReadModel(Protocol):
     async def users(self, query: UserQuery) -> UserPage:
         """A page of users."""
 
+    async def api_key(self, key_id: str) -> StoredKey | None:
+        """An API key's stored half and its owner, by key id."""
+
+    async def api_keys_of(self, owner_id: str) -> list[ApiKey]:
+        """Every key of a service account, oldest first."""
+
+    async def custom_roles(self) -> list[RoleRow]:
+        """Every defined custom role, by name."""
+
 
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
-class PgReadModel:
+class PgReadModel(AccessQueries):
     """The read model over an aiopg pool, opened on first use (Postgres may start later)."""
 
     def __init__(self, dsn: str, *, maxsize: int = 5, timeout_s: float = 5.0) -> None:
@@ -205,6 +219,9 @@ class PgReadModel:
         if query.status:
             where.append("status = %(status)s")
             params["status"] = query.status
+        if query.kind:
+            where.append("kind = %(kind)s")
+            params["kind"] = query.kind
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         rows = await self._fetch(
             f"SELECT {_USER_COLUMNS} FROM users.users {clause} "

@@ -51,6 +51,14 @@ CREATE_USER = _object(
     "password",
     "display_name",
 )
+SIGNUP = _object(
+    "SignupRequest",
+    "Your own new account (role member).",
+    {"email": _EMAIL, "password": _PASSWORD, "display_name": _DISPLAY_NAME},
+    "email",
+    "password",
+    "display_name",
+)
 UPDATE_USER = _object(
     "UpdateUserRequest", "Profile changes.", {"display_name": _DISPLAY_NAME}, "display_name"
 )
@@ -79,4 +87,63 @@ AUTHZ_CHECK = _object(
     },
     "resource",
     "action",
+)
+
+_PERMISSION = {
+    "type": "string",
+    "pattern": "^([*]|[a-z][a-z_]{0,31}):([*]|[a-z][a-z_]{0,31})$",
+    "description": "resource:action, either side may be *, e.g. agents:read or tasks:*.",
+}
+CREATE_SERVICE_ACCOUNT = _object(
+    "CreateServiceAccountRequest",
+    "A principal for machines: roles, no password; it authenticates with API keys.",
+    {
+        "name": _DISPLAY_NAME,
+        "roles": {"type": "array", "items": _ROLE, "maxItems": 32, "uniqueItems": True},
+    },
+    "name",
+)
+ISSUE_API_KEY = _object(
+    "IssueApiKeyRequest",
+    "A new API key: what it is for, what its tokens may do, and optionally when it expires.",
+    {
+        "name": _DISPLAY_NAME,
+        "scopes": {
+            "type": "array",
+            "items": _PERMISSION,
+            "minItems": 1,
+            "maxItems": 64,
+            "uniqueItems": True,
+        },
+        "expires_at": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "RFC 3339, with a time zone; absent or null: never.",
+        },
+    },
+    "name",
+    "scopes",
+)
+TOKEN_REQUEST = _object(
+    "TokenRequest",
+    "An API key to exchange for an access token (or send `Authorization: ApiKey <key>`).",
+    {"api_key": {"type": "string", "minLength": 1, "maxLength": 256}},
+    "api_key",
+)
+DEFINE_ROLE = _object(
+    "DefineRoleRequest",
+    "A custom role: its name and the permissions it grants.",
+    {
+        "name": {**_ROLE, "description": "The role's name; not a built-in role's."},
+        "permissions": {
+            "type": "array",
+            "items": _PERMISSION,
+            "minItems": 1,
+            "maxItems": 64,
+            "uniqueItems": True,
+        },
+        "description": {"type": "string", "maxLength": 500},
+    },
+    "name",
+    "permissions",
 )

@@ -34,6 +34,9 @@ class Revocations(Protocol):
     async def deny_session(self, sid: str) -> None:
         """Refuse every access token of a session."""
 
+    async def session_denied(self, sid: str) -> bool:
+        """Whether a session's access tokens are refused."""
+
     async def revoke_before(self, sub: str, when: float | None = None) -> None:
         """Refuse every access token of ``sub`` issued up to now."""
 

@@ -23,7 +23,7 @@ import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from redis.exceptions import RedisError
 
-from edge.auth.keys import KeyRing
+from users_svc.routes.keyring import SigningRing
 from users_svc.routes.stores import Revocations
 
 log = logging.getLogger("dafnck.users.tokens")
@@ -65,6 +65,11 @@ def _uuid(text: str) -> str | None:
     return str(value) if str(value) == text else None
 
 
+def parse_family(sid: str | None) -> str | None:
+    """The refresh-token family a token's ``sid`` names (None for API-key tokens)."""
+    return _uuid(sid) if sid is not None else None
+
+
 def parse_refresh(token: str) -> RefreshToken | None:
     """The token's parts, or None when it is not one of ours."""
     if len(token) > _MAX_TOKEN_CHARS:
@@ -103,7 +108,7 @@ class AccessTokens:
 
     def __init__(
         self,
-        ring: KeyRing,
+        ring: SigningRing,
         audience: str,
         ttl_s: int,
         revocations: Revocations,
@@ -127,6 +132,27 @@ class AccessTokens:
             extra_claims={"sid": family_id},
         )
         return {"access_token": token, "token_type": "Bearer", "expires_in": self.ttl_s}
+
+    async def issue_service(
+        self, user_id: str, roles: Iterable[str], scopes: Iterable[str], sid: str, lifetime_s: int
+    ) -> dict[str, Any]:
+        """A service account's token: its roles, narrowed to the API key's scopes."""
+        await self._after_revocation(user_id)
+        scope = " ".join(sorted(scopes))
+        token = self.ring.sign(
+            user_id,
+            audience=self.audience,
+            roles=roles,
+            scope=scope,
+            lifetime_s=lifetime_s,
+            extra_claims={"sid": sid},
+        )
+        return {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": lifetime_s,
+            "scope": scope,
+        }
 
     async def _after_revocation(self, user_id: str) -> None:
         # A user-wide revocation covers every token issued in its second (iat has one-second

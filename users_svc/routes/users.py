@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
 from aiohttp import web
@@ -15,8 +14,9 @@ from edge.core import problem
 from edge.openapi import QueryParam, documented
 from streams.commands import Pending
 from users_svc.domain.errors import DomainError
-from users_svc.domain.passwords import check_password
-from users_svc.domain.profile import clean_display_name, clean_email
+from users_svc.domain.profile import clean_display_name
+from users_svc.domain.rbac import BUILTIN_ROLES
+from users_svc.domain.roles import role_key
 from users_svc.domain.users import DEFAULT_ROLES
 from users_svc.routes.common import (
     domain_problem,
@@ -27,7 +27,7 @@ from users_svc.routes.common import (
     user_id_param,
     view_matches,
 )
-from users_svc.routes.identity import Identity, identity_of, in_thread
+from users_svc.routes.identity import Identity, identity_of
 from users_svc.routes.readmodel import ReadModelUnavailable, UserQuery, decode_cursor
 from users_svc.routes.schemas import (
     ASSIGN_ROLE,
@@ -36,11 +36,13 @@ from users_svc.routes.schemas import (
     ROLE_PATTERN,
     UPDATE_USER,
 )
-from users_svc.routes.send import ask, email_subject, not_ready, succeeded
+from users_svc.routes.send import ask, not_ready, succeeded
+from users_svc.routes.signup import register
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 _STATUSES = ("active", "deactivated")
+_KINDS = ("user", "service")
 _COMMAND_RESPONSES = {202: "Accepted: the service has not answered yet; poll status_url"}
 _ROLE = re.compile(ROLE_PATTERN)
 
@@ -60,40 +62,21 @@ async def _await_view(identity: Identity, user_id: str, resource: dict[str, Any]
 @accepts(CREATE_USER)
 async def create_user(request: web.Request) -> web.Response:
     """Create an account (roles default to member)."""
-    identity, body = identity_of(request), json_body(request)
-    try:
-        email = clean_email(body["email"])
-        display_name = clean_display_name(body["display_name"])
-        check_password(body["password"], email)
-    except DomainError as exc:
-        return domain_problem(exc)
-    user_id = str(uuid.uuid4())
-    data = {
-        "user_id": user_id,
-        "email": email,
-        "display_name": display_name,
-        "password_hash": await in_thread(identity.passwords.hash, body["password"]),
-        "roles": list(body.get("roles", DEFAULT_ROLES)),
-        "created_by": require_principal(request).sub,
-    }
-    outcome = await ask(request, "CreateUser", email_subject(email), data)
-    reply = succeeded(outcome)
-    if reply is not None and reply.resource is not None:
-        created = str(reply.resource.get("id", user_id))
-
-        async def can_sign_in() -> bool:
-            shown = view_matches(await identity.read_model.user(created), reply.resource)
-            return shown and await identity.read_model.credentials_of(created) is not None
-
-        # So the new user can sign in, and be listed, as soon as the 201 arrives.
-        await settle(can_sign_in, identity.settings.read_your_writes_s)
-    response = respond(outcome, created_status=201)
-    if reply is not None and reply.resource is not None and "id" in reply.resource:
-        response.headers["Location"] = f"/api/users/{reply.resource['id']}"
-    return response
+    body = json_body(request)
+    roles = list(body.get("roles", DEFAULT_ROLES))
+    return await register(request, body, roles=roles, created_by=require_principal(request).sub)
 
 
-def _query(request: web.Request) -> UserQuery | web.Response:
+PAGE_QUERY = (
+    QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "page size"),
+    QueryParam("cursor", {"type": "string"}, "from the previous page's next link"),
+    QueryParam("email", {"type": "string"}, "email contains (case-insensitive)"),
+    QueryParam("role", {"type": "string"}, "has this role"),
+    QueryParam("status", {"enum": list(_STATUSES)}, "account status"),
+)
+
+
+def _query(request: web.Request, kind: str | None) -> UserQuery | web.Response:
     params = request.query
 
     def invalid(field: str, detail: str) -> web.Response:
@@ -116,24 +99,26 @@ def _query(request: web.Request) -> UserQuery | web.Response:
     role = params.get("role")
     if role is not None and not _ROLE.match(role):
         return invalid("role", "not a role name")
-    return UserQuery(limit, after, params.get("email") or None, role, status)
+    kind = kind or params.get("kind")
+    if kind is not None and kind not in _KINDS:
+        return invalid("kind", f"kind must be one of {', '.join(_KINDS)}")
+    return UserQuery(limit, after, params.get("email") or None, role, status, kind)
 
 
 @documented(
     tag="users",
     responses={200: "A page of users: items, and next (the next page's URL, or null)"},
-    query=(
-        QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "page size"),
-        QueryParam("cursor", {"type": "string"}, "from the previous page's next link"),
-        QueryParam("email", {"type": "string"}, "email contains (case-insensitive)"),
-        QueryParam("role", {"type": "string"}, "has this role"),
-        QueryParam("status", {"enum": list(_STATUSES)}, "account status"),
-    ),
+    query=(*PAGE_QUERY, QueryParam("kind", {"enum": list(_KINDS)}, "user or service")),
 )
 @requires("users:read")
 async def list_users(request: web.Request) -> web.Response:
-    """List accounts, oldest first, with filters."""
-    query = _query(request)
+    """List accounts (people and service accounts), oldest first, with filters."""
+    return await list_accounts(request)
+
+
+async def list_accounts(request: web.Request, kind: str | None = None) -> web.Response:
+    """A page of accounts (``kind``: only people, or only service accounts)."""
+    query = _query(request, kind)
     if isinstance(query, web.Response):
         return query
     try:
@@ -162,12 +147,17 @@ async def get_user(request: web.Request) -> web.Response:
 
 
 async def _change(
-    request: web.Request, type_name: str, data: dict[str, Any], *, revoke: bool = False
+    request: web.Request,
+    type_name: str,
+    data: dict[str, Any],
+    *,
+    revoke: bool = False,
+    subject: str | None = None,
 ) -> web.Response:
     """Send a change to an account, wait until it shows, and revoke tokens if asked."""
     identity = identity_of(request)
     user_id = data["user_id"]
-    outcome = await ask(request, type_name, user_id, data)
+    outcome = await ask(request, type_name, subject or user_id, data)
     if revoke and (succeeded(outcome) is not None or isinstance(outcome, Pending)):
         # Tokens carry roles and prove an active account until they expire: end them now.
         failed = await revoke_tokens(identity, user_id)
@@ -213,13 +203,16 @@ async def deactivate_user(request: web.Request) -> web.Response:
 @requires("roles:assign")
 @accepts(ASSIGN_ROLE)
 async def assign_role(request: web.Request) -> web.Response:
-    """Grant a role (takes effect in the user's next access token)."""
+    """Grant a built-in or custom role (takes effect in the user's next access token)."""
     data = {
         "user_id": user_id_param(request),
         "role": json_body(request)["role"],
         "assigned_by": require_principal(request).sub,
     }
-    return await _change(request, "AssignRole", data)
+    # A custom role is granted through its own aggregate, which vouches that it is defined.
+    role = data["role"]
+    subject = None if role in BUILTIN_ROLES else role_key(role)
+    return await _change(request, "AssignRole", data, subject=subject)
 
 
 @documented(tag="roles", responses={200: "The user", 404: "No such user", **_COMMAND_RESPONSES})

@@ -6,18 +6,8 @@ import base64
 import hashlib
 import hmac
 import json
-import os
-import random
-import signal
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import jwt
@@ -25,162 +15,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from edge.auth.keys import KeyRing
-from streams.stack import Endpoints
-from tests.integration.support.harness import free_port
+from tests.e2e.identity.platform import ORIGIN, PASSWORD, Edge
 
 pytestmark = pytest.mark.e2e
-REPO_ROOT = Path(__file__).resolve().parents[2]
-ORIGIN = "https://app.e2e.test"
-PASSWORD = "E2e-Password-2468"
-
-
-@dataclass
-class Response:
-    status: int
-    body: Any
-    headers: dict[str, str]
-
-
-@dataclass
-class Edge:
-    """A running `dafnck up` with a per-run bootstrap administrator."""
-
-    process: subprocess.Popen[str]
-    url: str
-    state_dir: Path
-    log: Path
-    admin_email: str
-    # A made-up client address per run (the edge trusts one proxy hop): login throttling
-    # counts per address, and the shared Redis must not carry counts across runs.
-    address: str = field(
-        default_factory=lambda: f"10.{random.randrange(256)}.{random.randrange(256)}.7"
-    )
-
-    def call(
-        self, method: str, path: str, body: Any = None, token: str | None = None, **headers: str
-    ) -> Response:
-        data = json.dumps(body).encode() if body is not None else None
-        sent = {"X-Forwarded-For": self.address, **headers}
-        if data is not None:
-            sent.setdefault("Content-Type", "application/json")
-        if token is not None:
-            sent["Authorization"] = f"Bearer {token}"
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers=sent)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as answer:
-                raw, status, got = answer.read(), answer.status, dict(answer.headers)
-        except urllib.error.HTTPError as exc:
-            raw, status, got = exc.read(), exc.code, dict(exc.headers)
-        return Response(
-            status, json.loads(raw) if raw.strip().startswith((b"{", b"[")) else raw, got
-        )
-
-    def login(self, email: str, password: str = PASSWORD) -> dict[str, Any]:
-        body = {"email": email, "password": password}
-        answer = self.call("POST", "/api/auth/login", body)
-        for _ in range(3):  # 503 + Retry-After (worker rebalancing): a client retries
-            if answer.status != 503:
-                break
-            time.sleep(float(answer.headers.get("Retry-After", "1")))
-            answer = self.call("POST", "/api/auth/login", body)
-        assert answer.status == 200, answer.body
-        return dict(answer.body)
-
-    def admin_token(self) -> str:
-        text = (self.state_dir / "bootstrap-admin.txt").read_text()
-        password = next(
-            line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("password")
-        )
-        return str(self.login(self.admin_email, password)["access_token"])
-
-    def create_user(self, admin: str, roles: list[str], **headers: str) -> dict[str, Any]:
-        email = f"user-{uuid.uuid4().hex[:10]}@e2e.test"
-        body = {"email": email, "password": PASSWORD, "display_name": "E2E User", "roles": roles}
-        answer = self.call("POST", "/api/users", body, token=admin, **headers)
-        if answer.status == 202:  # the worker is slow: follow the status URL
-            url = answer.body["status_url"]
-            done = _eventually(lambda: self.call("GET", url, token=admin).body.get("resource"))
-            return dict(done)
-        assert answer.status == 201, answer.body
-        return dict(answer.body)
-
-
-def _eventually(check: Any, timeout: float = 60, every: float = 0.5) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(every)
-
-
-@pytest.fixture(scope="module")
-def edge(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
-    state_dir = tmp_path_factory.mktemp("identity-state")
-    port, worker_base = free_port(), free_port()
-    admin_email = f"admin-{uuid.uuid4().hex[:8]}@e2e.test"
-    env = {
-        **os.environ,
-        **endpoints.as_env(),
-        "DAFNCK_STATE_DIR": str(state_dir),
-        "DAFNCK_WORKER_PORT_BASE": str(worker_base),
-        "DAFNCK_REFRESH_GRACE_S": "1",
-        "DAFNCK_BOOTSTRAP_ADMIN_EMAIL": admin_email,
-        "DAFNCK_CORS_ORIGINS": ORIGIN,
-        "DAFNCK_TRUSTED_PROXY_HOPS": "1",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("DAFNCK_BOOTSTRAP_ADMIN_PASSWORD", None)  # development: the edge generates one
-    log = state_dir / "up.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streams", "up", "--port", str(port)],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    running = Edge(process, f"http://127.0.0.1:{port}", state_dir, log, admin_email)
-    try:
-        ready = _eventually(
-            lambda: (
-                process.poll() is None
-                and _ok(running, "/ready")
-                and _ok(running, f"http://127.0.0.1:{worker_base}/ready")
-            ),
-            timeout=180,
-        )
-        assert ready, f"platform not ready:\n{log.read_text()[-4000:]}"
-        # The administrator exists once the users worker has processed its CreateUser.
-        signed_in = _eventually(lambda: _admin_can_sign_in(running), timeout=120)
-        assert signed_in, f"bootstrap admin cannot sign in:\n{log.read_text()[-4000:]}"
-        yield running
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _ok(edge: Edge, path: str) -> bool:
-    url = path if path.startswith("http") else edge.url + path
-    try:
-        with urllib.request.urlopen(url, timeout=5) as answer:
-            return bool(answer.status == 200)
-    except (OSError, urllib.error.HTTPError):
-        return False
-
-
-def _admin_can_sign_in(edge: Edge) -> bool:
-    if not (edge.state_dir / "bootstrap-admin.txt").exists():
-        return False
-    try:
-        edge.admin_token()
-    except AssertionError:
-        return False
-    return True
 
 
 def test_the_bootstrap_password_file_is_private(edge: Edge) -> None:
@@ -387,4 +224,7 @@ def test_docs_and_openapi_describe_the_identity_routes(edge: Edge) -> None:
     page = edge.call("GET", "/docs")
     assert page.status == 200 and b"/api/auth/refresh" in page.body
     jwks = edge.call("GET", "/.well-known/jwks.json").body
-    assert [k["kid"] for k in jwks["keys"]] == [KeyRing.load(edge.state_dir / "keys").active.kid]
+    ring = KeyRing.load(edge.state_dir / "keys")
+    # The active key first; keys retired by a rotation follow until their tokens expire.
+    assert [k["kid"] for k in jwks["keys"]] == [k["kid"] for k in ring.jwks()["keys"]]
+    assert jwks["keys"][0]["kid"] == ring.active.kid
