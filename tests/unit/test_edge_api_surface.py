@@ -132,6 +132,6 @@ async def test_the_command_status_route_is_mounted_and_protected(edge: Harness) 
 
 
 async def test_the_document_is_valid_openapi_3_1(edge: Harness) -> None:
-    validator = pytest.importorskip("openapi_spec_validator")
+    import openapi_spec_validator as validator
     document = await (await edge.client.get("/openapi.json")).json()
     validator.validate(document)  # raises, naming the offending path, when invalid
