@@ -77,6 +77,9 @@ def platform(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> 
         **endpoints.as_env(),  # the session's servers: `up` starts none of its own
         "DAFNCK_STATE_DIR": str(state_dir),
         "DAFNCK_WORKER_PORT_BASE": str(worker_base),
+        # Not the default administrator: that one belongs to whoever runs `make run` on
+        # this stack, and its generated password lives in their state directory.
+        "DAFNCK_BOOTSTRAP_ADMIN_EMAIL": f"e2e-{uuid.uuid4().hex[:8]}@dafnck.local",
         "PYTHONUNBUFFERED": "1",
     }
     log = state_dir / "up.log"
