@@ -171,7 +171,10 @@ def _print_urls(edge: Process, workers: list[Process], endpoints: Endpoints) -> 
 
 def _supervise(children: list[tuple[Process, subprocess.Popen[bytes]]]) -> int:
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Handled explicitly: a shell starting `dafnck up` in the background leaves SIGINT
+    # ignored, and a closed terminal sends SIGHUP; every one of them stops the platform.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *_: stop.set())
     while not stop.is_set():
         for proc, child in children:
             code = child.poll()
