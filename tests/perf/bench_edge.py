@@ -90,6 +90,23 @@ def _wait(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None
     raise SystemExit(f"{url} not ready after {timeout}s")
 
 
+def _wait_for_user(database_url: str, email: str, timeout: float = 120) -> None:
+    """Wait until the read model knows ``email`` (signing in earlier would count failures)."""
+    import psycopg2
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with psycopg2.connect(database_url) as conn, conn.cursor() as cur:
+                cur.execute("SELECT 1 FROM users.credentials WHERE email_normalized = %s", (email,))
+                if cur.fetchone():
+                    return
+        except psycopg2.Error:
+            pass  # the schema may not exist yet
+        time.sleep(0.5)
+    raise SystemExit(f"{email} never appeared in the read model")
+
+
 def _login(edge: str, email: str, password: str, timeout: float = 90) -> str:
     body = json.dumps({"email": email, "password": password}).encode()
     # Sign-in failures while the administrator is still being created count against the
@@ -103,7 +120,7 @@ def _login(edge: str, email: str, password: str, timeout: float = 90) -> str:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return str(json.loads(response.read())["access_token"])
         except urllib.error.HTTPError as exc:
-            if exc.code not in (401, 503):  # the bootstrap admin may not exist yet
+            if exc.code not in (401, 503):  # the read model may lag the creation briefly
                 raise
         time.sleep(1)
     raise SystemExit("could not sign in as the bootstrap administrator")
@@ -141,6 +158,7 @@ def main(args: argparse.Namespace) -> None:
     try:
         _wait(f"http://127.0.0.1:{hello_port}/", hello)
         _wait(f"{edge}/ready", platform)
+        _wait_for_user(endpoints.database_url, admin_email)
         token = _login(edge, admin_email, admin_password)
         auth = {"Authorization": f"Bearer {token}"}
         bare = wrk_rps(f"http://127.0.0.1:{hello_port}/", args.duration)
