@@ -133,23 +133,9 @@ class DiskRing:
             self._document, self._document_at = ring.jwks(), moment
         return self._document
 
-    def sign(
-        self,
-        sub: str,
-        *,
-        audience: str | list[str],
-        roles: Iterable[str] = (),
-        scope: str | Iterable[str] | None = None,
-        lifetime_s: int | None = None,
-        not_before: int | None = None,
-        jti: str | None = None,
-        extra_claims: Mapping[str, Any] | None = None,
-    ) -> str:
-        """An access token signed by the (current) active key."""
-        return self.current().sign(
-            sub, audience=audience, roles=roles, scope=scope, lifetime_s=lifetime_s,
-            not_before=not_before, jti=jti, extra_claims=extra_claims,
-        )
+    def sign(self, sub: str, **options: Any) -> str:
+        """An access token signed by the (current) active key (``KeyRing.sign``'s options)."""
+        return self.current().sign(sub, **options)
 
 
 class RingJwksProvider:

@@ -10,15 +10,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 import urllib.request
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -43,7 +41,7 @@ from streams.settings import RetryPolicy, WorkerSettings
 from streams.topic_admin import apply_topics
 from streams.topic_admin.cluster import admin_session, delete
 from streams.worker import consume, run_worker
-from tests.integration.support.harness import REPO_ROOT, KernelRun
+from tests.integration.support.harness import KernelRun
 from topics import Compatibility, TopicKind, TopicSpec
 
 CREATE_THING = "CreateThing"
@@ -135,28 +133,7 @@ class CommandRun(KernelRun):
     """One command test run: its topics, schemas and worker process."""
 
     prefix: str = field(default_factory=lambda: f"ct-{uuid.uuid4().hex[:8]}")
-
-    def start_worker(self, **extra_env: str) -> None:
-        """Start this module's worker and wait until its /ready says so."""
-        env = {
-            **os.environ,
-            "IT_PREFIX": self.prefix,
-            "IT_WEB_PORT": str(self.port),
-            "IT_DATA_DIR": str(self.workdir / "data"),
-            "IT_SCHEMA_ROOT": str(self.schema_root),
-            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
-            "PYTHONUNBUFFERED": "1",
-            **extra_env,
-        }
-        log = (self.workdir / "worker.log").open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.integration.support.command_worker"],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        self.wait_ready()
+    worker_module: ClassVar[str] = "tests.integration.support.command_worker"
 
     def things(self) -> dict[str, Any]:
         """The worker's aggregates: name -> {state, commands applied}."""

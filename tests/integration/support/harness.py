@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import subprocess
@@ -13,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
@@ -32,6 +31,45 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def spawn(module: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Start ``python -m module`` from the repository root, its output appended to ``log``."""
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", module], cwd=REPO_ROOT, env=env, stdout=out, stderr=out
+        )
+
+
+def wait_ready(process: subprocess.Popen[bytes], port: int, log: Path, timeout: float) -> None:
+    """Poll the worker's /ready until it answers 200; fail with its log if it dies or stalls."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"worker exited early:\n{log_tail(log)}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"worker not ready after {timeout}s:\n{log_tail(log)}")
+
+
+def stop(process: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM, as an orchestrator stops a worker; killed if it does not stop in 30 s."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def log_tail(log: Path, lines: int = 40) -> str:
+    """The end of a worker's log."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
 @dataclass
 class KernelRun:
     """One test run's topics, schemas and worker process."""
@@ -41,6 +79,11 @@ class KernelRun:
     prefix: str = field(default_factory=lambda: f"kt-{uuid.uuid4().hex[:8]}")
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    worker_module: ClassVar[str] = "tests.integration.support.kernel_worker"
+
+    @property
+    def log(self) -> Path:
+        return self.workdir / "worker.log"
 
     @property
     def schema_root(self) -> Path:
@@ -62,39 +105,17 @@ class KernelRun:
             "PYTHONUNBUFFERED": "1",
             **extra_env,
         }
-        log = (self.workdir / "worker.log").open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.integration.support.kernel_worker"],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        self.process = spawn(self.worker_module, env, self.log)
         self.wait_ready()
 
     def wait_ready(self, timeout: float = 90.0) -> None:
         """Poll the worker's /ready until it answers 200."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise AssertionError(f"worker exited early:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/ready", timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.5)
-        raise AssertionError(f"worker not ready after {timeout}s:\n{self.log_tail()}")
+        assert self.process is not None
+        wait_ready(self.process, self.port, self.log, timeout)
 
     def stop_worker(self) -> None:
         """Stop the worker gracefully (SIGTERM), killing it if it does not stop."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process)
         self.process = None
 
     def effects(self) -> dict[str, int]:
@@ -105,9 +126,7 @@ class KernelRun:
             return dict(json.loads(r.read()))
 
     def log_tail(self, lines: int = 40) -> str:
-        path = self.workdir / "worker.log"
-        text = path.read_text(errors="replace") if path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
+        return log_tail(self.log, lines)
 
     async def publish_created(self, names: list[str]) -> list[str]:
         """Publish one valid AgentCreated per name; returns their event ids in order."""
@@ -174,8 +193,3 @@ async def read_until(
 def headers_of(record: ConsumerRecord) -> dict[str, str]:
     """A record's headers as text (last value wins)."""
     return {k: v.decode("utf-8", "replace") for k, v in (record.headers or ())}
-
-
-async def settle(seconds: float) -> None:
-    """Let the worker work for a moment (used only where absence is what is asserted)."""
-    await asyncio.sleep(seconds)

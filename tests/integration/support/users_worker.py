@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +19,7 @@ import aiopg
 import topics
 from streams.stack import Endpoints
 from streams.topic_admin import apply_topics
-from tests.integration.support.harness import REPO_ROOT, free_port
+from tests.integration.support.harness import free_port, log_tail, spawn, stop, wait_ready
 from users_svc.migrations import migrate
 
 USER_TOPICS = (
@@ -71,45 +68,17 @@ class UsersWorker:
             "DAFNCK_WORKER_PORT": str(self.port),
             "PYTHONUNBUFFERED": "1",
         }
-        out = self.log.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "users_svc"],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        self._wait_ready()
-
-    def _wait_ready(self, timeout: float = 120.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise AssertionError(f"users worker exited early:\n{self.tail()}")
-            try:
-                url = f"http://127.0.0.1:{self.port}/ready"
-                with urllib.request.urlopen(url, timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.5)
-        raise AssertionError(f"users worker not ready after {timeout}s:\n{self.tail()}")
+        self.process = spawn("users_svc", env, self.log)
+        wait_ready(self.process, self.port, self.log, timeout=120.0)
 
     def stop(self) -> None:
         """SIGTERM, as an orchestrator stops it; killed if it does not stop in 30 s."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process)
         self.process = None
 
     def tail(self, lines: int = 60) -> str:
         """The end of the worker's log."""
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
+        return log_tail(self.log, lines)
 
 
 def unique_email() -> str:
