@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -69,15 +70,23 @@ class EventPublisher:
 
     async def publish(self, topic: TopicSpec, envelope: Envelope) -> tuple[int, int]:
         """Validate and produce an envelope keyed by its subject; returns (partition, offset)."""
+        meta = await (await self.send_soon(topic, envelope))
+        return meta.partition, meta.offset
+
+    async def send_soon(self, topic: TopicSpec, envelope: Envelope) -> asyncio.Future[Any]:
+        """Validate and queue an envelope; the returned future resolves once Kafka has it.
+
+        For callers that keep sending while earlier records are in flight (an agent's
+        connection acknowledging reports in order), instead of one round trip each.
+        """
         self.registry.check(topic, envelope)
         headers: Headers = [
             (TRACEPARENT, new_trace().header.encode()),
             (CORRELATION_HEADER, (envelope.correlationid or envelope.id).encode()),
         ]
-        meta = await self._started().send_and_wait(
+        return await self._started().send(
             topic.name, encode(envelope), key=envelope.subject.encode(), headers=headers
         )
-        return meta.partition, meta.offset
 
     async def send_raw(
         self, topic: str, value: bytes, *, key: bytes | None = None, headers: Headers | None = None

@@ -1,4 +1,4 @@
-"""Reading replies on every edge replica: all partitions, no consumer group, from the end.
+"""Reading replies on every edge replica (a ``FanoutReader``: all partitions, from the end).
 
 Each replica must see every reply (it cannot know which replica a command's caller is
 waiting on), so there is no group to share partitions in; and a replica only cares about
@@ -11,12 +11,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
-from aiokafka import AIOKafkaConsumer
-from aiokafka.structs import ConsumerRecord, TopicPartition
+from aiokafka.structs import ConsumerRecord
 
 from streams.commands.replies import REPLY_TYPES, Reply, ReplyInvalid
 from streams.envelope import Envelope, EnvelopeError, decode
-from streams.topic_admin.cluster import admin_session, describe
+from streams.fanout import FanoutReader
 
 OnReply = Callable[[Envelope, Reply], Awaitable[None]]
 
@@ -29,46 +28,17 @@ class ReplyListener:
     def __init__(self, bootstrap: str, topics: Sequence[str], on_reply: OnReply) -> None:
         if not topics:
             raise ValueError("a reply listener needs at least one replies topic")
-        self.bootstrap = bootstrap
-        self.topics = tuple(topics)
         self.on_reply = on_reply
         self._waiters: dict[str, set[asyncio.Future[Reply]]] = {}
-        self._consumer: AIOKafkaConsumer | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._reader = FanoutReader(bootstrap, topics, self._handle)
 
     async def start(self) -> None:
         """Assign every partition and pin its position at the current end before returning."""
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="latest",
-            isolation_level="read_committed",
-        )
-        partitions = await self._partitions()
-        await consumer.start()
-        try:
-            consumer.assign(partitions)
-            await consumer.seek_to_end(*partitions)
-            # seek_to_end is lazy; resolving each position now means a reply produced after
-            # start() returns (the earliest a command can be sent) is never skipped.
-            for tp in partitions:
-                await consumer.position(tp)
-        except BaseException:
-            await consumer.stop()
-            raise
-        self._consumer = consumer
-        self._task = asyncio.create_task(self._run(consumer), name="reply-listener")
+        await self._reader.start()
 
     async def stop(self) -> None:
         """Stop consuming; waiters still pending are left to their timeouts."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-        if self._consumer is not None:
-            await self._consumer.stop()
-            self._consumer = None
+        await self._reader.stop()
 
     def expect(self, command_id: str) -> asyncio.Future[Reply]:
         """A future the reply to ``command_id`` resolves; register it before sending."""
@@ -83,32 +53,6 @@ class ReplyListener:
             waiters.discard(future)
             if not waiters:
                 del self._waiters[command_id]
-
-    async def _partitions(self) -> list[TopicPartition]:
-        # Every partition as the cluster has it (it may have grown past the catalog); asking
-        # the admin API lists topics without a Metadata request that could auto-create them.
-        async with admin_session(self.bootstrap) as admin:
-            cluster = await describe(admin, [])
-        found: list[TopicPartition] = []
-        for name in self.topics:
-            if name not in cluster:
-                raise RuntimeError(
-                    f"replies topic {name!r} does not exist: run `dafnck topics apply`"
-                )
-            found.extend(TopicPartition(name, p) for p in range(cluster[name].partitions))
-        return found
-
-    async def _run(self, consumer: AIOKafkaConsumer) -> None:
-        while True:
-            try:
-                batch = await consumer.getmany(timeout_ms=500)
-            except Exception:
-                log.exception("reading replies failed; retrying")
-                await asyncio.sleep(1.0)
-                continue
-            for records in batch.values():
-                for record in records:
-                    await self._handle(record)
 
     async def _handle(self, record: ConsumerRecord) -> None:
         try:

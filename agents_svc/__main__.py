@@ -1,0 +1,8 @@
+"""``python -m agents_svc`` runs the agents worker in the foreground."""
+
+from __future__ import annotations
+
+from agents_svc.app import build_app
+from streams.worker import run_worker
+
+run_worker(build_app())

@@ -1,0 +1,301 @@
+"""Executions: a workflow version run over a context, one task per step as the DAG allows.
+
+Running, a step whose dependencies have all completed is queued as a task. Paused, nothing
+new is queued and queued tasks are held; assigned and running ones finish and are recorded.
+Resumed, it continues exactly where it stopped. A step that fails for good fails the
+execution, which cancels its other active tasks.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from agents_svc.domain.decision import Decision
+from agents_svc.domain.errors import conflict, not_found
+from agents_svc.domain.state import EXECUTION, WORKFLOW, Record
+from agents_svc.domain.tasks import finish, queue, revoke, task_key
+from agents_svc.domain.templating import MissingValue, resolve
+from agents_svc.domain.views import execution_view
+
+TERMINAL = frozenset({"completed", "failed", "cancelled"})
+STEP_NAMESPACE = uuid.UUID("5d0c8c52-6f0e-4a7b-9d7e-2f1f3c1e4b60")
+
+
+def get_execution(dec: Decision, execution_id: str) -> Record:
+    """The active execution, or 404 (finished ones live in the read model only)."""
+    ex = dec.get(EXECUTION + execution_id)
+    if ex is None:
+        raise not_found("execution", execution_id, "execution_id")
+    return ex
+
+
+def execute(dec: Decision, data: dict[str, Any]) -> None:
+    """ExecuteWorkflow: start an execution of a version (the latest by default)."""
+    existing = dec.get(EXECUTION + data["execution_id"])
+    if existing is not None:
+        dec.reply(execution_view(existing), 201)
+        return
+    wf = dec.get(WORKFLOW + data["workflow_id"])
+    if wf is None:
+        raise not_found("workflow", data["workflow_id"], "workflow_id")
+    version = data.get("version") or wf["version"]
+    definition = wf["versions"].get(str(version))
+    if definition is None:
+        raise not_found("version", f"{version} of workflow {wf['id']}", "version")
+    ex: Record = {
+        "id": data["execution_id"],
+        "workflow_id": wf["id"],
+        "workflow_version": int(version),
+        "project_id": wf["project_id"],
+        "definition": definition,
+        "context": data["context"],
+        "status": "running",
+        "started_by": data["started_by"],
+        "created_at": dec.now,
+        "updated_at": dec.now,
+        "steps": {s["id"]: {"status": "waiting", "attempts": 0} for s in definition["steps"]},
+    }
+    dec.put(EXECUTION + ex["id"], ex)
+    dec.event(
+        "ExecutionStarted",
+        ex["id"],
+        {
+            "execution_id": ex["id"],
+            "workflow_id": wf["id"],
+            "workflow_version": int(version),
+            "project_id": ex["project_id"],
+            "context": ex["context"],
+            "step_ids": list(ex["steps"]),
+            "started_by": ex["started_by"],
+        },
+    )
+    ex = advance(dec, ex)
+    dec.reply(execution_view(ex), 201)
+
+
+def advance(dec: Decision, ex: Record) -> Record:
+    """Queue every step whose dependencies have completed (while running)."""
+    if ex["status"] != "running":
+        return ex
+    steps = ex["steps"]
+    for step in ex["definition"]["steps"]:
+        state = steps[step["id"]]
+        if state["status"] != "waiting":
+            continue
+        if any(steps[d]["status"] != "completed" for d in step["depends_on"]):
+            continue
+        scope = {
+            "context": ex["context"],
+            "steps": {sid: {"output": s.get("output")} for sid, s in steps.items()},
+        }
+        try:
+            task_input = resolve(step["input"], scope)
+        except MissingValue as exc:
+            ex = _step_changed(dec, ex, step["id"], "failed", error=str(exc))
+            return _fail(dec, ex, f"step {step['id']}: {exc}")
+        task_id = str(uuid.uuid5(STEP_NAMESPACE, f"{ex['id']}/{step['id']}"))
+        queue(
+            dec,
+            {
+                "task_id": task_id,
+                "project_id": ex["project_id"],
+                "capabilities": step["capabilities"],
+                "input": task_input,
+                "priority": step["priority"],
+                "max_attempts": step["retry"]["attempts"],
+                "backoff_s": step["retry"]["backoff_s"],
+                "timeout_s": step["timeout_s"],
+                "submitted_by": ex["started_by"],
+            },
+            execution_id=ex["id"],
+            step_id=step["id"],
+        )
+        ex = _step_changed(dec, ex, step["id"], "queued", task_id=task_id)
+    return ex
+
+
+def step_started(dec: Decision, task: Record) -> None:
+    """The step's task started on an agent."""
+    ex = _of(dec, task)
+    if ex is not None:
+        _step_changed(
+            dec,
+            ex,
+            task["step_id"],
+            "running",
+            task_id=task["id"],
+            attempts=task["attempt"],
+            started_at=dec.now,
+        )
+
+
+def step_requeued(dec: Decision, task: Record, error: str | None = None) -> None:
+    """The step's task went back to the queue (a retry, or its agent was lost)."""
+    ex = _of(dec, task)
+    if ex is not None and ex["steps"][task["step_id"]]["status"] != "queued":
+        _step_changed(dec, ex, task["step_id"], "queued", task_id=task["id"], error=error)
+
+
+def step_completed(dec: Decision, task: Record, output: dict[str, Any]) -> None:
+    """Record the step's output; the execution completes or moves on."""
+    ex = _of(dec, task)
+    if ex is None:
+        return
+    ex = _step_changed(
+        dec,
+        ex,
+        task["step_id"],
+        "completed",
+        task_id=task["id"],
+        attempts=task["attempt"],
+        output=output,
+        finished_at=dec.now,
+        error=None,
+    )
+    if all(s["status"] == "completed" for s in ex["steps"].values()):
+        outputs = {sid: s.get("output") for sid, s in ex["steps"].items()}
+        _finish(dec, ex, "completed", outputs=outputs)
+    else:
+        advance(dec, ex)
+
+
+def step_failed(dec: Decision, task: Record, error: str) -> None:
+    """The step failed for good: so does its execution."""
+    ex = _of(dec, task)
+    if ex is not None:
+        ex = _step_changed(
+            dec,
+            ex,
+            task["step_id"],
+            "failed",
+            task_id=task["id"],
+            attempts=task["attempt"],
+            error=error,
+            finished_at=dec.now,
+        )
+        _fail(dec, ex, f"step {task['step_id']} failed: {error}")
+
+
+def pause(dec: Decision, data: dict[str, Any]) -> None:
+    """PauseExecution: dispatch nothing new until resumed."""
+    ex = _transition(dec, data, "paused", {"running"})
+    for task in _tasks_of(dec, ex):
+        if task["status"] == "pending":
+            dec.update(task_key(task["id"]), held=True)
+    dec.reply(execution_view(ex))
+
+
+def resume(dec: Decision, data: dict[str, Any]) -> None:
+    """ResumeExecution: continue exactly where it stopped."""
+    ex = _transition(dec, data, "running", {"paused"})
+    for task in _tasks_of(dec, ex):
+        if task.get("held"):
+            dec.update(task_key(task["id"]), held=False)
+    dec.reply(execution_view(advance(dec, ex)))
+
+
+def cancel(dec: Decision, data: dict[str, Any]) -> None:
+    """CancelExecution: stop its active tasks on their agents."""
+    ex = get_execution(dec, data["execution_id"])
+    _transition(dec, data, ex["status"], {"running", "paused"}, announce=False)
+    dec.reply(
+        execution_view(_finish(dec, ex, "cancelled", by=data.get("by"), reason=data.get("reason")))
+    )
+
+
+def _transition(
+    dec: Decision, data: dict[str, Any], to: str, allowed: set[str], announce: bool = True
+) -> Record:
+    ex = get_execution(dec, data["execution_id"])
+    if ex["status"] not in allowed:
+        raise conflict("invalid_transition", f"execution is {ex['status']}", "execution_id")
+    if announce:
+        dec.event(
+            "ExecutionStatusChanged",
+            ex["id"],
+            {
+                "execution_id": ex["id"],
+                "from": ex["status"],
+                "to": to,
+                "reason": data.get("reason"),
+                "by": data.get("by"),
+                "outputs": None,
+            },
+        )
+        ex = dec.update(EXECUTION + ex["id"], status=to, updated_at=dec.now)
+    return ex
+
+
+def _fail(dec: Decision, ex: Record, reason: str) -> Record:
+    return _finish(dec, ex, "failed", reason=reason[:500])
+
+
+def _finish(
+    dec: Decision,
+    ex: Record,
+    status: str,
+    *,
+    outputs: dict[str, Any] | None = None,
+    by: str | None = None,
+    reason: str | None = None,
+) -> Record:
+    for task in _tasks_of(dec, ex):
+        revoke(dec, task, f"execution {status}")
+        dec.event(
+            "TaskCancelled",
+            task["id"],
+            {"task_id": task["id"], "by": by, "reason": f"execution {status}"},
+        )
+        finish(dec, task)
+        ex = _step_changed(dec, ex, task["step_id"], "cancelled", finished_at=dec.now)
+    dec.event(
+        "ExecutionStatusChanged",
+        ex["id"],
+        {
+            "execution_id": ex["id"],
+            "from": ex["status"],
+            "to": status,
+            "reason": reason,
+            "by": by,
+            "outputs": outputs,
+        },
+    )
+    done = {**ex, "status": status, "updated_at": dec.now, "finished_at": dec.now}
+    dec.put(EXECUTION + ex["id"], None)
+    return done
+
+
+def _tasks_of(dec: Decision, ex: Record) -> list[Record]:
+    found = []
+    for state in ex["steps"].values():
+        task = dec.get(task_key(state["task_id"])) if state.get("task_id") else None
+        if task is not None:
+            found.append(task)
+    return found
+
+
+def _of(dec: Decision, task: Record) -> Record | None:
+    if not task.get("execution_id"):
+        return None
+    return dec.get(EXECUTION + task["execution_id"])
+
+
+def _step_changed(dec: Decision, ex: Record, step_id: str, to: str, **fields: Any) -> Record:
+    old = ex["steps"][step_id]
+    new = {**old, **fields, "status": to}
+    dec.event(
+        "StepStatusChanged",
+        ex["id"],
+        {
+            "execution_id": ex["id"],
+            "step_id": step_id,
+            "from": old["status"],
+            "to": to,
+            "task_id": new.get("task_id"),
+            "attempt": int(new.get("attempts", 0)),
+            "output": new.get("output") if to == "completed" else None,
+            "error": new.get("error") if to in ("failed", "queued") else None,
+        },
+    )
+    return dec.update(EXECUTION + ex["id"], steps={**ex["steps"], step_id: new}, updated_at=dec.now)
