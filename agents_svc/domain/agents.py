@@ -6,8 +6,9 @@ from typing import Any
 
 from agents_svc.domain.decision import Decision
 from agents_svc.domain.errors import conflict, not_found
+from agents_svc.domain.executions import release_task
 from agents_svc.domain.state import Record, name_key
-from agents_svc.domain.tasks import agent_key, offer, refresh_status, release, set_status
+from agents_svc.domain.tasks import agent_key, offer, refresh_status, set_status
 from agents_svc.domain.views import agent_view, effective_capabilities, iso
 
 MAX_LIVE_KEYS = 10
@@ -60,7 +61,6 @@ def create(dec: Decision, data: dict[str, Any]) -> None:
         "updated_at": dec.now,
         "last_seen": None,
         "session_id": None,
-        "live_capabilities": None,
         "concurrency": None,
         "keys": {},
     }
@@ -122,6 +122,7 @@ def drain(dec: Decision, data: dict[str, Any]) -> None:
     """DrainAgent: no new tasks; queued ones go elsewhere; running ones finish here."""
     agent = get_agent(dec, data["agent_id"])
     agent = set_status(dec, agent, "draining", "drained by an operator")
+    agent = dec.update(agent_key(agent["id"]), draining=True)  # survives going offline
     move_tasks(dec, agent["id"], "agent_draining", include_running=False)
     dec.reply(agent_view(agent, dec.state))
 
@@ -133,7 +134,7 @@ def move_tasks(dec: Decision, agent_id: str, reason: str, *, include_running: bo
         task = dec.get("task:" + task_id)
         if task is None or (task["status"] == "running" and not include_running):
             continue
-        release(dec, task, reason)
+        release_task(dec, task, reason)
         moved.append(task_id)
     return moved
 
@@ -202,11 +203,22 @@ def connect(dec: Decision, data: dict[str, Any]) -> None:
         "concurrency": data["concurrency"],
     }
     caps = data.get("capabilities")
-    if caps is not None and sorted(caps) != sorted(effective_capabilities(agent)):
-        fields["live_capabilities"] = caps
+    if caps is not None and sorted(caps) != sorted(agent["capabilities"]):
+        # What the agent process says it can do is what it is matched on from now on.
+        fields["capabilities"] = caps
+        dec.event(
+            "AgentUpdated",
+            agent["id"],
+            {
+                "agent_id": agent["id"],
+                "changes": {"capabilities": caps},
+                "updated_by": agent["id"],
+            },
+        )
     agent = dec.update(agent_key(agent["id"]), **fields)
     if agent["status"] in ("registered", "offline"):
-        agent = set_status(dec, agent, "online", "connected")
+        back = "draining" if agent.get("draining") else "online"
+        agent = set_status(dec, agent, back, "connected")
     running = set(data.get("running") or [])
     for task_id in dec.state.tasks_of(agent["id"]):
         task = dec.get("task:" + task_id)
@@ -215,7 +227,7 @@ def connect(dec: Decision, data: dict[str, Any]) -> None:
         if task["status"] == "assigned":
             offer(dec, task)
         elif task["id"] not in running:
-            release(dec, task, "agent_restarted")
+            release_task(dec, task, "agent_restarted")
     refresh_status(dec, agent["id"])
     mailbox = dec.get("mbox:" + agent["id"])
     for message in (mailbox or {}).get("unacked", []):

@@ -19,6 +19,16 @@ def not_found(kind: str, ident: str, field: str | None = None) -> Refusal:
     return Refusal(404, f"{kind}_not_found", f"no {kind} {ident}", field)
 
 
+def not_active(kind: str, ident: str, path: str, field: str) -> Refusal:
+    """404 for a task or execution that is unknown or already finished (write side forgets)."""
+    return Refusal(
+        404,
+        f"{kind}_not_found",
+        f"no active {kind} {ident} (a finished one is read with GET {path})",
+        field,
+    )
+
+
 def conflict(code: str, message: str, field: str | None = None) -> Refusal:
     """409: the command conflicts with the current state."""
     return Refusal(409, code, message, field)

@@ -12,9 +12,9 @@ import uuid
 from typing import Any
 
 from agents_svc.domain.decision import Decision
-from agents_svc.domain.errors import conflict, not_found
+from agents_svc.domain.errors import conflict, not_active, not_found
 from agents_svc.domain.state import EXECUTION, WORKFLOW, Record
-from agents_svc.domain.tasks import finish, queue, revoke, task_key
+from agents_svc.domain.tasks import finish, queue, release, revoke, task_key
 from agents_svc.domain.templating import MissingValue, resolve
 from agents_svc.domain.views import execution_view
 
@@ -26,7 +26,9 @@ def get_execution(dec: Decision, execution_id: str) -> Record:
     """The active execution, or 404 (finished ones live in the read model only)."""
     ex = dec.get(EXECUTION + execution_id)
     if ex is None:
-        raise not_found("execution", execution_id, "execution_id")
+        raise not_active(
+            "execution", execution_id, f"/api/executions/{execution_id}", "execution_id"
+        )
     return ex
 
 
@@ -130,10 +132,22 @@ def step_started(dec: Decision, task: Record) -> None:
         )
 
 
+def release_task(dec: Decision, task: Record, reason: str) -> Record:
+    """Take a task back from its agent; a workflow step shows it is queued again."""
+    task = release(dec, task, reason)
+    step_requeued(dec, task)
+    return task
+
+
 def step_requeued(dec: Decision, task: Record, error: str | None = None) -> None:
     """The step's task went back to the queue (a retry, or its agent was lost)."""
     ex = _of(dec, task)
-    if ex is not None and ex["steps"][task["step_id"]]["status"] != "queued":
+    if ex is None:
+        return
+    if ex["status"] == "paused":
+        # Back in the queue while paused: held like every other queued task of the execution.
+        dec.update(task_key(task["id"]), held=True)
+    if ex["steps"][task["step_id"]]["status"] != "queued":
         _step_changed(dec, ex, task["step_id"], "queued", task_id=task["id"], error=error)
 
 

@@ -13,14 +13,13 @@ from agents_svc.domain import executions
 from agents_svc.domain.agents import get_agent, satisfiable
 from agents_svc.domain.decision import Decision
 from agents_svc.domain.dispatch import ACCEPTING, dispatch
-from agents_svc.domain.errors import conflict, not_found, unprocessable
+from agents_svc.domain.errors import conflict, not_active, unprocessable
 from agents_svc.domain.state import ACTIVE, Record
 from agents_svc.domain.tasks import (
     assign,
     fail_attempt,
     finish,
     queue,
-    release,
     revoke,
     task_key,
 )
@@ -66,7 +65,7 @@ def get_task(dec: Decision, task_id: str) -> Record:
     """The unfinished task, or 404."""
     task = dec.get(task_key(task_id))
     if task is None:
-        raise not_found("task", task_id, "task_id")
+        raise not_active("task", task_id, f"/api/tasks/{task_id}", "task_id")
     return task
 
 
@@ -94,7 +93,7 @@ def assign_explicitly(dec: Decision, data: dict[str, Any]) -> None:
         dec.reply(task_view(task))
         return
     if task["status"] == "assigned":
-        task = release(dec, task, "reassigned")
+        task = executions.release_task(dec, task, "reassigned")
     task = assign(dec, task, agent["id"], by=data["by"])
     dec.reply(task_view(task))
 
@@ -109,7 +108,7 @@ def redistribute(dec: Decision, data: dict[str, Any]) -> None:
     for task in sorted(chosen, key=lambda t: t["seq"]):
         if task["status"] in ACTIVE:
             previous[task["id"]] = task["agent_id"]
-            release(dec, task, "redistributed")
+            executions.release_task(dec, task, "redistributed")
     made = dict(dispatch(dec, exclude=previous))
     dec.reply(
         {

@@ -142,8 +142,8 @@ def revoke(dec: Decision, task: Record, reason: str) -> None:
 def release(dec: Decision, task: Record, reason: str) -> Record:
     """Take an assigned or running task back from its agent: pending again, no attempt spent."""
     agent_id = task["agent_id"]
-    if task["status"] == "running":
-        revoke(dec, task, reason)
+    # Revoked even when not started: the agent may have the offer and must not run it.
+    revoke(dec, task, reason)
     dec.event(
         "TaskReleased",
         task["id"],

@@ -22,9 +22,8 @@ def parse_time(text: str) -> float:
 
 
 def effective_capabilities(agent: Record) -> list[str]:
-    """What the agent is matched on: what its connection announced, else its config."""
-    live = agent.get("live_capabilities")
-    return list(live if live is not None else agent["capabilities"])
+    """What the agent is matched on (its connection may have replaced its configured ones)."""
+    return list(agent["capabilities"])
 
 
 def effective_capacity(agent: Record) -> int:

@@ -8,7 +8,7 @@ from agents_svc.domain.decision import Decision
 from agents_svc.domain.errors import Refusal, conflict, unprocessable
 from agents_svc.domain.state import WORKFLOW, Record
 from agents_svc.domain.templating import referenced_step, references, valid_path
-from agents_svc.domain.views import workflow_view
+from agents_svc.domain.views import effective_capabilities, workflow_view
 
 STEP_DEFAULTS: dict[str, Any] = {
     "capabilities": [],
@@ -125,7 +125,7 @@ def _check_references(step: dict[str, Any], i: int, steps: list[dict[str, Any]])
 def define(dec: Decision, data: dict[str, Any]) -> None:
     """DefineWorkflow: version 1 of a new workflow, or the next version of a known one."""
     definition = normalize(data["definition"])
-    offers = [set(a.get("live_capabilities") or a["capabilities"]) for a in dec.state.agents()]
+    offers = [set(effective_capabilities(a)) for a in dec.state.agents()]
     validate(definition, offers)
     key = WORKFLOW + data["workflow_id"]
     wf = dec.get(key)
