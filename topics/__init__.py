@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from topics.catalog import (
+    AGENT_CLOCK,
     AGENT_COMMANDS,
+    AGENT_DELIVERIES,
     AGENT_EVENTS,
     AGENT_REPLIES,
+    AGENTS_SERVICE,
     ANALYTICS_COMMANDS,
     ANALYTICS_CONSUMERS,
     ANALYTICS_EVENTS,
@@ -35,7 +38,10 @@ from topics.catalog import (
 )
 
 __all__ = [
+    "AGENTS_SERVICE",
+    "AGENT_CLOCK",
     "AGENT_COMMANDS",
+    "AGENT_DELIVERIES",
     "AGENT_EVENTS",
     "AGENT_REPLIES",
     "ANALYTICS_COMMANDS",

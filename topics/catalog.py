@@ -168,9 +168,31 @@ AGENT_EVENTS = _events(
     partitions=3,
     retention_days=7,
     owner=AGENTS_SERVICE,
-    key="agent id (subject of the event)",
-    types=("AgentCreated", "AgentUpdated", "AgentDeleted", "AgentStatusChanged"),
-    groups=_ALL_EVENT_CONSUMERS,
+    key="entity id (subject): agent, task, workflow, execution or message id",
+    types=(
+        "AgentCreated",
+        "AgentUpdated",
+        "AgentDeleted",
+        "AgentStatusChanged",
+        "AgentKeyIssued",
+        "AgentKeyRevoked",
+        "WorkflowDefined",
+        "ExecutionStarted",
+        "ExecutionStatusChanged",
+        "StepStatusChanged",
+        "TaskQueued",
+        "TaskAssigned",
+        "TaskStarted",
+        "TaskProgressed",
+        "TaskCompleted",
+        "TaskFailed",
+        "TaskReleased",
+        "TaskCancelled",
+        "MessageSent",
+        "MessageAcknowledged",
+    ),
+    # agents-svc reads its own events too: its projector keeps the agents read model.
+    groups=(*_ALL_EVENT_CONSUMERS, AGENTS_SERVICE),
     description="Lifecycle of agents, workflows, executions, tasks and agent messages.",
 )
 USER_EVENTS = _events(
@@ -235,7 +257,76 @@ ANALYTICS_EVENTS = _events(
 )
 
 AGENT_COMMANDS = _commands(
-    "agent-commands", partitions=3, consumer=AGENTS_SERVICE, key="agent id", types=()
+    "agent-commands",
+    partitions=3,
+    consumer=AGENTS_SERVICE,
+    key="always `scheduler`: the agents context decides every command on one scheduling shard",
+    types=(
+        "CreateAgent",
+        "UpdateAgent",
+        "DeleteAgent",
+        "DrainAgent",
+        "IssueAgentKey",
+        "RevokeAgentKey",
+        "ConnectAgent",
+        "AgentHeartbeat",
+        "DisconnectAgent",
+        "SubmitTask",
+        "AssignTask",
+        "RedistributeTasks",
+        "CancelTask",
+        "StartTask",
+        "ReportProgress",
+        "CompleteTask",
+        "FailTask",
+        "DefineWorkflow",
+        "ExecuteWorkflow",
+        "PauseExecution",
+        "ResumeExecution",
+        "CancelExecution",
+        "BroadcastMessage",
+        "SendDirectMessage",
+        "AckMessage",
+    ),
+)
+# Internal to the agents context: the scheduler's clock. Every agents-svc replica publishes a
+# Tick each second; same partitions and key as agent-commands, so the scheduling shard reads
+# its ticks in the partition it decides commands on. A tick is useless once the next one is
+# out, hence an hour.
+AGENT_CLOCK = TopicSpec(
+    name="agent-clock",
+    kind=TopicKind.COMMANDS,
+    partitions=3,
+    replication=1,
+    retention_ms=60 * 60 * 1000,
+    cleanup_policy="delete",
+    key="always `scheduler`",
+    owner=AGENTS_SERVICE,
+    types=("Tick",),
+    consumer_groups=(AGENTS_SERVICE,),
+    compatibility=Compatibility.BACKWARD,
+    description="Clock ticks of the agents scheduler; written and read by agents-svc only.",
+)
+# What the scheduler sends to one agent's connection: task offers and revocations, messages.
+# No consumer group: like a replies topic, every edge replica reads every partition from its
+# end and forwards to the agents connected to it (an agent that reconnects is offered its
+# tasks and messages again), so there is no DLQ twin either.
+AGENT_DELIVERIES = TopicSpec(
+    name="agent-deliveries",
+    kind=TopicKind.EVENTS,
+    partitions=3,
+    replication=1,
+    retention_ms=1 * DAY_MS,
+    cleanup_policy="delete",
+    key="agent id",
+    owner=AGENTS_SERVICE,
+    types=("TaskOffered", "TaskRevoked", "MessageDelivered"),
+    consumer_groups=(),
+    compatibility=Compatibility.BACKWARD,
+    description=(
+        "Task offers, task revocations and messages for connected agents, read by the edge "
+        "replicas."
+    ),
 )
 USER_COMMANDS = _commands(
     "user-commands",
@@ -338,6 +429,8 @@ _PRIMARY: tuple[TopicSpec, ...] = (
     NOTIFICATION_EVENTS,
     ANALYTICS_EVENTS,
     AGENT_COMMANDS,
+    AGENT_CLOCK,
+    AGENT_DELIVERIES,
     USER_COMMANDS,
     USER_REGISTRATIONS,
     USER_CREDENTIALS,

@@ -1,30 +1,40 @@
-"""Models of the ``data`` of events on ``agent-events``, mirroring schemas/agent-events/."""
+"""Models of the ``data`` of events on ``agent-events``, mirroring schemas/agent-events/.
+
+Agents, their keys and agent messages here; tasks in ``agent_tasks``, workflows and
+executions in ``agent_workflows``.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
+from schemas.models.agent_common import (
+    EVENTS,
+    AgentEvent,
+    AgentKeyId,
+    AgentStatus,
+    Capacity,
+    FreeObject,
+    Labels,
+    ModelSettings,
+    Sender,
+    UniqueUuids,
+)
 from schemas.models.common import (
-    JSON_INTEGER,
     Changes,
     DisplayText,
     EventData,
     Reason,
+    Sha256Hex,
+    StrictBool,
     UniqueTokens,
     Uuid,
 )
 
-TOPIC = "agent-events"
-
-AgentStatus = Literal["registered", "online", "busy", "draining", "offline"]
-Capacity = Annotated[int, Field(ge=1, le=1000), JSON_INTEGER]
-LabelKey = Annotated[str, Field(min_length=1, max_length=63)]
-LabelValue = Annotated[str, Field(max_length=256)]
-Labels = Annotated[dict[LabelKey, LabelValue], Field(max_length=64)]
-ModelSettings = dict[str, Any]
+TOPIC = EVENTS
 
 
 class AgentCreated(EventData):
@@ -94,9 +104,55 @@ class AgentStatusChanged(EventData):
     reason: Reason | None = None
 
 
+class AgentKeyIssued(AgentEvent):
+    """A connection key was issued to an agent (its secret's hash: the edge checks keys)."""
+
+    TYPE: ClassVar[str] = "AgentKeyIssued"
+
+    agent_id: Uuid
+    key_id: AgentKeyId
+    secret_hash: Sha256Hex
+    issued_by: Uuid
+
+
+class AgentKeyRevoked(AgentEvent):
+    """An agent's connection key was revoked."""
+
+    TYPE: ClassVar[str] = "AgentKeyRevoked"
+
+    agent_id: Uuid
+    key_id: AgentKeyId
+    revoked_by: Uuid
+
+
+class MessageSent(AgentEvent):
+    """A message was sent to agents, directly or by broadcast."""
+
+    TYPE: ClassVar[str] = "MessageSent"
+
+    message_id: Uuid
+    sender: Sender
+    recipients: UniqueUuids
+    body: FreeObject
+    broadcast: StrictBool
+
+
+class MessageAcknowledged(AgentEvent):
+    """A recipient agent acknowledged a message."""
+
+    TYPE: ClassVar[str] = "MessageAcknowledged"
+
+    message_id: Uuid
+    agent_id: Uuid
+
+
 AGENT_EVENT_MODELS: tuple[type[EventData], ...] = (
     AgentCreated,
     AgentUpdated,
     AgentDeleted,
     AgentStatusChanged,
+    AgentKeyIssued,
+    AgentKeyRevoked,
+    MessageSent,
+    MessageAcknowledged,
 )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from datetime import datetime
 from ipaddress import IPv4Address, IPv6Address
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 from uuid import UUID
 
 from pydantic import (
@@ -53,6 +54,13 @@ def _json_integer(value: Any) -> Any:
     return value
 
 
+def _json_number(value: Any) -> Any:
+    # Lax float would coerce "1.5" and True; JSON Schema's number refuses both.
+    if isinstance(value, bool | str | bytes):
+        raise ValueError("must be a JSON number, not a string or boolean")
+    return value
+
+
 def _ip_text(value: Any) -> Any:
     # Lax IPv4Address also takes integers and bytes; the schema's ipv4/ipv6 formats take text.
     if value is None or isinstance(value, IPv4Address | IPv6Address | str):
@@ -60,14 +68,18 @@ def _ip_text(value: Any) -> Any:
     raise ValueError("must be an IPv4 or IPv6 address as text, or null")
 
 
-def _unique(items: list[str]) -> list[str]:
+_Item = TypeVar("_Item", bound=Hashable)
+
+
+def _unique(items: list[_Item]) -> list[_Item]:
     # JSON Schema's uniqueItems has no pydantic counterpart for lists; keep order, refuse dups.
-    seen: set[str] = set()
-    dups: set[str] = set()
+    seen: set[_Item] = set()
+    dups: set[_Item] = set()
     for item in items:
         (dups if item in seen else seen).add(item)
     if dups:
-        raise ValueError(f"items must be unique; repeated: {', '.join(sorted(dups))}")
+        repeated = ", ".join(sorted(str(d) for d in dups))
+        raise ValueError(f"items must be unique; repeated: {repeated}")
     return items
 
 
@@ -75,6 +87,8 @@ Uuid = Annotated[UUID, BeforeValidator(_uuid_text)]
 # Use as the LAST Annotated item, after Field bounds: bounds placed after a before-validator
 # leak into the JSON schema as raw `ge`/`le` instead of minimum/maximum.
 JSON_INTEGER = BeforeValidator(_json_integer)
+# The same for numbers (floats): last Annotated item, after the Field bounds.
+JSON_NUMBER = BeforeValidator(_json_number)
 # The schema side of _unique: pydantic emits no uniqueItems for a list on its own.
 _UNIQUE_ITEMS: dict[str, Any] = {"uniqueItems": True}
 Token = Annotated[str, Field(pattern=TOKEN_PATTERN)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, get_args, get_origin
 
 import pytest
 from pydantic import BaseModel
@@ -155,12 +155,20 @@ def schema_content_models(node: Any, root: dict[str, Any], path: str = "") -> di
     return out
 
 
-def _submodels(annotation: Any) -> Iterator[type[BaseModel]]:
+def _submodels(annotation: Any, path: str) -> Iterator[tuple[type[BaseModel], str]]:
+    # Each model inside an annotation, with the path schema_content_models gives its object:
+    # a list's items are at `[items]`, a dict's values at `[additionalProperties]`.
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        yield annotation
+        yield annotation, path
+        return
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is list:
+        yield from _submodels(args[0], f"{path}[items]")
+    elif origin is dict:
+        yield from _submodels(args[1], f"{path}[additionalProperties]")
     else:
-        for arg in get_args(annotation):
-            yield from _submodels(arg)
+        for arg in args:
+            yield from _submodels(arg, path)
 
 
 def model_content_models(model: type[BaseModel], path: str = "") -> dict[str, bool]:
@@ -168,8 +176,8 @@ def model_content_models(model: type[BaseModel], path: str = "") -> dict[str, bo
     out = {path or "(root)": model.model_config.get("extra") == "forbid"}
     for name, info in model.model_fields.items():
         wire = info.serialization_alias or info.alias or name
-        for sub in _submodels(info.annotation):
-            out |= model_content_models(sub, f"{path}.{wire}" if path else wire)
+        for sub, where in _submodels(info.annotation, f"{path}.{wire}" if path else wire):
+            out |= model_content_models(sub, where)
     return out
 
 
