@@ -20,6 +20,7 @@ from edge.core import Handler, problem
 
 MAX_JSON_BYTES = 64 * 1024
 _SCHEMA_ATTR = "__dafnck_request_schema__"
+_OPTIONAL_ATTR = "__dafnck_body_optional__"
 _BODY = web.RequestKey("dafnck_json_body", dict)
 H = TypeVar("H", bound=Handler)
 
@@ -36,6 +37,11 @@ def request_schema(handler: object) -> dict[str, Any] | None:
     """The body schema declared on a handler with ``@accepts``."""
     value = getattr(handler, _SCHEMA_ATTR, None)
     return value if isinstance(value, dict) else None
+
+
+def body_optional(handler: object) -> bool:
+    """Whether a handler declared with ``@accepts(..., optional=True)`` runs without a body."""
+    return getattr(handler, _OPTIONAL_ATTR, False) is True
 
 
 def json_body(request: web.Request) -> dict[str, Any]:
@@ -114,6 +120,11 @@ async def read_json(
         return problem(
             400, "Bad Request", f"the body is not valid JSON: {exc}", code="invalid_json"
         )
+    return check_body(value, validator)
+
+
+def check_body(value: Any, validator: Draft202012Validator) -> dict[str, Any] | web.Response:
+    """The parsed body when it matches the schema, else the 422 naming the field at fault."""
     errors = sorted(validator.iter_errors(value), key=_position)
     if errors:
         return _invalid(errors)
@@ -131,21 +142,30 @@ def describes_body(schema: dict[str, Any]) -> Callable[[H], H]:
     return mark
 
 
-def accepts(schema: dict[str, Any], *, limit: int = MAX_JSON_BYTES) -> Callable[[H], H]:
-    """Declare and enforce a handler's JSON body schema (an object schema)."""
+def accepts(
+    schema: dict[str, Any], *, limit: int = MAX_JSON_BYTES, optional: bool = False
+) -> Callable[[H], H]:
+    """Declare and enforce a handler's JSON body schema (an object schema).
+
+    ``optional``: a request without a body runs the handler with ``{}`` as its body.
+    """
     Draft202012Validator.check_schema(schema)
     validator = Draft202012Validator(schema)
 
     def wrap(handler: H) -> H:
         @functools.wraps(handler)
         async def checked(request: web.Request) -> web.StreamResponse:
-            parsed = await read_json(request, validator, limit)
+            if optional and not request.body_exists:
+                parsed: dict[str, Any] | web.Response = {}
+            else:
+                parsed = await read_json(request, validator, limit)
             if isinstance(parsed, web.Response):
                 return parsed
             request[_BODY] = parsed
             return await handler(request)
 
         setattr(checked, _SCHEMA_ATTR, schema)
+        setattr(checked, _OPTIONAL_ATTR, optional)
         return checked  # type: ignore[return-value]
 
     return wrap

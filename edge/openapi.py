@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from edge.auth.routes import is_public, permission_of
-from edge.body import request_schema
+from edge.body import body_optional, request_schema
 from streams import __version__
 
 H = TypeVar("H", bound=Callable[..., Any])
@@ -60,6 +60,8 @@ class Operation:
     tag: str | None = None
     responses: Mapping[int, str] = field(default_factory=dict)
     query: tuple[QueryParam, ...] = ()
+    # The media types the body may come in (same schema); JSON unless a route reads others.
+    body_types: tuple[str, ...] = ("application/json",)
 
 
 def documented(
@@ -67,11 +69,13 @@ def documented(
     tag: str | None = None,
     responses: Mapping[int, str] | None = None,
     query: tuple[QueryParam, ...] = (),
+    body_types: tuple[str, ...] = ("application/json",),
 ) -> Callable[[H], H]:
-    """Attach a tag, the success/failure statuses and query parameters to a handler."""
+    """Attach a tag, the success/failure statuses, query parameters and body media types."""
 
     def mark(handler: H) -> H:
-        setattr(handler, _OPERATION_ATTR, Operation(tag, dict(responses or {}), query))
+        operation = Operation(tag, dict(responses or {}), query, body_types)
+        setattr(handler, _OPERATION_ATTR, operation)
         return handler
 
     return mark
@@ -120,7 +124,8 @@ def _operation(route: web.AbstractRoute, path: str, schemas: dict[str, Any]) -> 
     if permission is not None:
         doc["x-permission"] = permission
         doc["description"] = f"Requires permission `{permission}`."
-        op = Operation(op.tag, {403: f"The caller lacks {permission}", **op.responses}, op.query)
+        responses = {403: f"The caller lacks {permission}", **op.responses}
+        op = Operation(op.tag, responses, op.query, op.body_types)
     params = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in _PLACEHOLDER.findall(path)
@@ -135,7 +140,8 @@ def _operation(route: web.AbstractRoute, path: str, schemas: dict[str, Any]) -> 
         name = str(body.get("title") or doc["operationId"])
         schemas[name] = body
         ref = {"$ref": f"#/components/schemas/{name}"}
-        doc["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref}}}
+        content = {media_type: {"schema": ref} for media_type in op.body_types}
+        doc["requestBody"] = {"required": not body_optional(handler), "content": content}
     doc["responses"] = _responses(op, public, body is not None)
     return doc
 

@@ -1,4 +1,4 @@
-"""What the edge serves beyond its operational routes: security, commands and the users routes.
+"""What the edge serves beyond its operational routes: security, commands, users and agents.
 
 ``EdgeServices.from_env`` builds the real ones (used by ``python -m edge``); tests build the
 dataclass with fakes. Each piece connects lazily or at app start, never at construction.
@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 import redis.asyncio as aioredis
 from aiohttp import web
 
+from agents_svc import http as agents_http
+from agents_svc import live as agents_live
 from edge.auth.middleware import principal_of
 from edge.auth.wiring import EdgeSecurity, SecuritySettings
 from edge.commands import install_commands
@@ -39,13 +41,17 @@ def actor_of(request: web.Request) -> str | None:
 
 @dataclass
 class EdgeServices:
-    """The edge's security layer, its command bus and the identity routes' dependencies."""
+    """The edge's security layer, its command bus and the users and agents routes' dependencies."""
 
     security: EdgeSecurity
     bus: CommandBus
     identity: users_http.Identity
     bootstrap_admin: bool = True
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # None leaves the agents routes out (tests of other contexts).
+    agents: agents_http.Agents | None = None
+    # Where the agents' live channel reads its deliveries; None leaves the channel out.
+    agents_bootstrap: str | None = None
 
     @classmethod
     def from_env(cls, config: EdgeConfig, env: Mapping[str, str] = os.environ) -> EdgeServices:
@@ -76,15 +82,23 @@ class EdgeServices:
             jwks,
         )
         bus = CommandBus(config.kafka_bootstrap, redis)
-        return cls(security, bus, identity, closers=[redis.aclose])
+        agents = agents_http.connect(config.database_url, env)
+        return cls(
+            security, bus, identity, closers=[redis.aclose], agents=agents,
+            agents_bootstrap=config.kafka_bootstrap,
+        )
 
     def install(self, app: web.Application) -> None:
-        """Mount the command status route, the users routes and the bootstrap administrator."""
+        """Mount the command status route, the users and agents routes, the bootstrap admin."""
         check, create = bootstrap_contexts(self.identity, self.bus)
         if self.bootstrap_admin:
             app.cleanup_ctx.append(check)  # before the bus: a refusal leaves nothing to undo
         install_commands(app, self.bus, actor_of=actor_of)
         users_http.mount(app, self.identity)
+        if self.agents is not None:
+            agents_http.mount(app, self.agents)
+            if self.agents_bootstrap is not None:
+                agents_live.mount(app, self.agents_bootstrap, agents_live.live_settings_from_env())
         if self.bootstrap_admin:
             app.cleanup_ctx.append(create)
         app.on_cleanup.append(self._close)

@@ -6,56 +6,61 @@ edge's token check and does its own: a refused key is a 401 problem before any u
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+import os
+from collections.abc import AsyncIterator, Mapping
 
 from aiohttp import web
 
-from agents_svc.live.auth import AgentAuthError, KeyDirectory, authenticate
 from agents_svc.live.hub import AgentHub
 from agents_svc.live.session import AgentSession, LiveSettings
+from agents_svc.routes.deps import AGENTS
+from agents_svc.routes.keys import authenticate, key_problem
 from edge.auth.routes import public
-from edge.core import problem
-from streams.producer import EventPublisher
+from edge.commands import COMMANDS
 
 CONNECT_PATH = "/api/agents/connect"
+SCHEME = "AgentKey"
+HUB = web.AppKey("agents_hub", AgentHub)
+LIVE_SETTINGS = web.AppKey("agents_live_settings", LiveSettings)
+INTERVAL_ENV, TIMEOUT_ENV = "DAFNCK_AGENT_HEARTBEAT_INTERVAL_S", "DAFNCK_AGENT_HEARTBEAT_TIMEOUT_S"
 
 
-@dataclass
-class Live:
-    """What the connect route needs."""
-
-    keys: KeyDirectory
-    hub: AgentHub
-    publisher: EventPublisher
-    settings: LiveSettings
-
-
-LIVE = web.AppKey("agents_live", Live)
+def live_settings_from_env(env: Mapping[str, str] = os.environ) -> LiveSettings:
+    """Beat every DAFNCK_AGENT_HEARTBEAT_INTERVAL_S (default: a third of the timeout)."""
+    interval = env.get(INTERVAL_ENV, "").strip()
+    if interval:
+        return LiveSettings(heartbeat_interval_s=float(interval))
+    timeout = float(env.get(TIMEOUT_ENV, "").strip() or 15)
+    return LiveSettings(heartbeat_interval_s=timeout / 3)
 
 
 @public
 async def connect(request: web.Request) -> web.StreamResponse:
     """Upgrade an agent's authenticated request to its task and message channel."""
-    live = request.app[LIVE]
-    try:
-        holder = await authenticate(request, live.keys)
-    except AgentAuthError as exc:
-        return problem(401, "Unauthorized", str(exc))
-    ws = web.WebSocketResponse(heartbeat=max(5.0, live.settings.heartbeat_interval_s * 2))
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    if scheme != SCHEME or not presented.strip():
+        return key_problem(f"send the agent's key as 'Authorization: {SCHEME} dka_...'")
+    holder = await authenticate(request.app[AGENTS].read_model, presented.strip())
+    if holder is None:
+        return key_problem("unknown, revoked or malformed agent key (or its agent was deleted)")
+    settings = request.app[LIVE_SETTINGS]
+    ws = web.WebSocketResponse(heartbeat=max(5.0, settings.heartbeat_interval_s * 2))
     await ws.prepare(request)
-    await AgentSession(ws, holder, live.hub, live.publisher, live.settings).serve()
+    publisher = request.app[COMMANDS].bus.publisher
+    await AgentSession(ws, holder, request.app[HUB], publisher, settings).serve()
     return ws
 
 
-def mount(app: web.Application, live: Live) -> None:
+def mount(app: web.Application, bootstrap: str, settings: LiveSettings) -> None:
     """Add the connect route; the hub reads deliveries while the app runs."""
-    app[LIVE] = live
+    hub = AgentHub(bootstrap)
+    app[HUB] = hub
+    app[LIVE_SETTINGS] = settings
     app.router.add_route("GET", CONNECT_PATH, connect)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
-        await live.hub.start()
+        await hub.start()
         yield
-        await live.hub.stop()
+        await hub.stop()
 
     app.cleanup_ctx.append(lifecycle)

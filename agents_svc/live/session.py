@@ -18,8 +18,8 @@ import orjson
 from aiohttp import WSMsgType, web
 
 import topics
-from agents_svc.live.auth import KeyHolder
 from agents_svc.live.hub import AgentHub, Outbound
+from agents_svc.routes.readmodel import AgentKeyRecord
 from streams.producer import EventPublisher
 from streams.registry import SchemaViolation
 
@@ -41,7 +41,7 @@ class ProtocolError(Exception):
     """A frame that does not follow the protocol."""
 
 
-def _report(holder: KeyHolder, frame: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def _report(holder: AgentKeyRecord, frame: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The command a report frame stands for."""
     kind = frame.get("type")
     try:
@@ -77,7 +77,7 @@ class AgentSession:
     def __init__(
         self,
         ws: web.WebSocketResponse,
-        holder: KeyHolder,
+        holder: AgentKeyRecord,
         hub: AgentHub,
         publisher: EventPublisher,
         settings: LiveSettings,
@@ -132,8 +132,6 @@ class AgentSession:
                 )
             self.out.close()
             await asyncio.gather(writer, *self._acks, return_exceptions=True)
-            if self.out.replaced:
-                await self.ws.close(code=CLOSE_REPLACED, message=b"replaced by a newer connection")
             log.info(
                 "agent disconnected",
                 extra={"agent_id": self.holder.agent_id, "replaced": self.out.replaced},
@@ -156,14 +154,17 @@ class AgentSession:
         return hello
 
     async def _refuse(self, detail: str) -> None:
-        await self.ws.send_bytes(orjson.dumps({"type": "error", "detail": detail, "ref": None}))
+        await self.ws.send_str(orjson.dumps({"type": "error", "detail": detail, "ref": None}).decode())
         await self.ws.close(code=CLOSE_REFUSED, message=detail[:120].encode())
 
     async def _write(self) -> None:
         while True:
             frame = await self.out.queue.get()
             if frame is None or self.ws.closed:
-                if not self.ws.closed:
+                if not self.ws.closed and self.out.replaced:
+                    # 4001 tells the agent not to reconnect: a newer connection took over.
+                    await self.ws.close(code=CLOSE_REPLACED, message=b"replaced")
+                elif not self.ws.closed:
                     await self.ws.close()
                 return
             await self.ws.send_str(frame.decode())

@@ -12,6 +12,7 @@ from typing import Any
 import jwt
 from aiohttp.test_utils import TestClient, TestServer
 
+from agents_svc.routes.deps import Agents
 from edge.app import EdgeConfig, build_app
 from edge.auth.denylist import MemoryDenyList
 from edge.auth.jwks import StaticJwksProvider
@@ -95,8 +96,10 @@ def claims_of(token: str) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def identity_app(tmp: Path, **settings: Any) -> AsyncIterator[Harness]:
-    """The edge with fakes behind the users routes."""
+async def identity_app(
+    tmp: Path, *, agents: Agents | None = None, **settings: Any
+) -> AsyncIterator[Harness]:
+    """The edge with fakes behind the users routes (and the agents routes, given ``agents``)."""
     ring = KeyRing.generate(ISSUER, max_token_lifetime_s=3600)
     deny, read_model = MemoryDenyList(), FakeReadModel()
     service = FakeUsersService(read_model)
@@ -119,6 +122,7 @@ async def identity_app(tmp: Path, **settings: Any) -> AsyncIterator[Harness]:
         deny,
     )
     security = EdgeSecurity(gate, CorsPolicy.from_origins([ORIGIN]))
-    app = build_app(CONFIG, EdgeServices(security, bus, identity, bootstrap_admin=False))  # type: ignore[arg-type]
+    services = EdgeServices(security, bus, identity, bootstrap_admin=False, agents=agents)  # type: ignore[arg-type]
+    app = build_app(CONFIG, services)
     async with TestClient(TestServer(app)) as client:
         yield Harness(client, bus, service, read_model, deny, throttle, grace, identity, ring)

@@ -41,8 +41,9 @@ _MEMBER = (
 _OPERATOR = (
     *_MEMBER,
     "users:read", "roles:read",
-    "agents:update", "tasks:update", "tasks:assign", "tasks:redistribute",
-    "workflows:execute", "workflows:pause", "workflows:resume",
+    "agents:update", "agents:send", "tasks:update", "tasks:assign", "tasks:redistribute",
+    "workflows:create", "workflows:update", "workflows:execute", "workflows:pause",
+    "workflows:resume",
 )
 BUILTIN_ROLES: Mapping[str, frozenset[str]] = {
     "admin": frozenset({"*:*"}),

@@ -2,72 +2,25 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from streams.stack import Endpoints
-from tests.e2e.identity.platform import ORIGIN, Edge, admin_can_sign_in, answers, eventually
-from tests.integration.support.harness import free_port
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from tests.e2e.identity.platform import ORIGIN, Edge
+from tests.e2e.platform_run import running_platform
 
 
 # One platform for every module of this package (startup is the slow part); it stops when
-# the package is done, before test_platform_up starts its own on the same broker.
+# the package is done, before another package starts its own on the same broker.
 @pytest.fixture(scope="package")
 def edge(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
-    state_dir = tmp_path_factory.mktemp("identity-state")
-    port, worker_base = free_port(), free_port()
-    admin_email = f"admin-{uuid.uuid4().hex[:8]}@e2e.test"
-    env = {
-        **os.environ,
-        **endpoints.as_env(),
-        "DAFNCK_STATE_DIR": str(state_dir),
-        "DAFNCK_WORKER_PORT_BASE": str(worker_base),
+    settings = {
         "DAFNCK_REFRESH_GRACE_S": "1",
-        "DAFNCK_BOOTSTRAP_ADMIN_EMAIL": admin_email,
         "DAFNCK_CORS_ORIGINS": ORIGIN,
         "DAFNCK_TRUSTED_PROXY_HOPS": "1",
         "DAFNCK_SELF_SIGNUP": "true",
         "DAFNCK_KEYS_RELOAD_S": "1",
-        "PYTHONUNBUFFERED": "1",
     }
-    env.pop("DAFNCK_BOOTSTRAP_ADMIN_PASSWORD", None)  # development: the edge generates one
-    log = state_dir / "up.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streams", "up", "--port", str(port)],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    running = Edge(process, f"http://127.0.0.1:{port}", state_dir, log, admin_email)
-    try:
-        ready = eventually(
-            lambda: (
-                process.poll() is None
-                and answers(running, "/ready")
-                and answers(running, f"http://127.0.0.1:{worker_base}/ready")
-            ),
-            timeout=180,
-        )
-        assert ready, f"platform not ready:\n{log.read_text()[-4000:]}"
-        # The administrator exists once the users worker has processed its CreateUser.
-        signed_in = eventually(lambda: admin_can_sign_in(running), timeout=120)
-        assert signed_in, f"bootstrap admin cannot sign in:\n{log.read_text()[-4000:]}"
-        yield running
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with running_platform(endpoints, tmp_path_factory.mktemp("identity-state"), settings) as up:
+        yield up

@@ -1,0 +1,130 @@
+"""The agents read model: agent-events → Postgres schema ``agents``, a batch per transaction.
+
+Idempotent by event id: a batch's ids go into ``agents.processed_events`` in the same
+transaction as its row changes, and only the ids that were not there yet are applied (a
+second copy inside one batch counts as a duplicate too), so a redelivered or replayed event
+changes nothing twice. Rows take their times from the events' ``time``.
+
+Throughput: an applier only builds statements (``projector_agents``, ``projector_work``);
+``apply_batch`` runs them as prepared statements (``agents_svc.prepared``) bound
+client-side, ``chunk`` at a time in one multi-statement query, so ten thousand task events
+cost tens of round trips and no re-planning.
+
+Wiring, from ``agents_svc/app.py``:
+
+    projector = Projector(database_url)
+    # Batches (preferred): one Faust agent takes up to max_batch events at a time.
+    consume_batches(app, projector)             # agents_svc.projector_stream
+    # or per event through the kernel pipeline, like users_svc:
+    consume(app, topics.AGENT_EVENTS, dict.fromkeys(APPLIERS, projector.project),
+            stateful=False)
+    @app.task
+    async def migrate_read_model() -> None: await projector.start()
+    # and ``await projector.stop()`` on app.on_before_shutdown.
+
+``apply_batch`` takes envelopes in consumption order and may be called directly (tests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import aiopg
+
+import topics
+from agents_svc import prepared, projector_agents, projector_work
+from agents_svc.migrations import migrate
+from agents_svc.projector_agents import Apply, Statement
+from streams.context import HandlerContext
+from streams.envelope import Envelope
+
+APPLIERS: dict[str, Apply] = {**projector_agents.APPLIERS, **projector_work.APPLIERS}
+TOPIC = topics.AGENT_EVENTS.name
+# Statements per round trip: big enough to amortize it, small enough to keep a query sane.
+DEFAULT_CHUNK = 200
+
+log = logging.getLogger("agents_svc.projector")
+
+
+class Projector:
+    """Applies agent-events to the read model through one aiopg pool, opened (and migrated) once."""
+
+    def __init__(
+        self, database_url: str, *, pool_size: int = 4, chunk: int = DEFAULT_CHUNK
+    ) -> None:
+        self.database_url = database_url
+        self.pool_size = pool_size
+        self.chunk = chunk
+        self._pool: Any = None
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Open the pool and apply the migrations (once; later calls return at once)."""
+        async with self._lock:
+            if self._pool is None:
+                pool = await aiopg.create_pool(self.database_url, minsize=1, maxsize=self.pool_size)
+                try:
+                    await migrate(pool)
+                except BaseException:
+                    pool.close()
+                    await pool.wait_closed()
+                    raise
+                self._pool = pool
+                log.info("agents read model migrated")
+
+    async def stop(self) -> None:
+        """Close the pool."""
+        async with self._lock:
+            if self._pool is not None:
+                self._pool.close()
+                await self._pool.wait_closed()
+                self._pool = None
+
+    async def project(self, ctx: HandlerContext) -> None:
+        """Kernel handler: apply one event (a batch of one)."""
+        await self.apply_batch([ctx.envelope])
+
+    async def apply_batch(self, events: Sequence[Envelope]) -> int:
+        """Apply events in order, in one transaction; how many were new (not yet applied)."""
+        known = [e for e in events if e.type in APPLIERS]
+        if not known:
+            return 0
+        await self.start()
+        ids = sorted({e.id for e in known})
+        async with self._pool.acquire() as conn, conn.cursor() as cur, cur.begin():
+            await cur.execute(
+                "INSERT INTO agents.processed_events (event_id, topic)"
+                " SELECT unnest(%s::text[]), %s ON CONFLICT (event_id) DO NOTHING"
+                " RETURNING event_id",
+                (ids, TOPIC),
+            )
+            fresh = {row[0] for row in await cur.fetchall()}
+            applied = 0
+            statements: list[Statement] = []
+            for event in known:
+                if event.id not in fresh:
+                    continue
+                fresh.discard(event.id)  # a later copy in this batch is a duplicate
+                statements.extend(APPLIERS[event.type](event.data, _moment(event.time)))
+                applied += 1
+            ready = await prepared.prepared_names(cur) if statements else set()
+            for chunk in _chunks(statements, self.chunk):
+                await cur.execute(b";\n".join(prepared.bind(cur, chunk, ready)))
+        skipped = len(known) - applied
+        if skipped:
+            log.info("events already projected", extra={"skipped": skipped})
+        return applied
+
+
+def _moment(text: str) -> datetime:
+    # Envelope times are RFC 3339 with a Z suffix, which fromisoformat reads from 3.11 on.
+    return datetime.fromisoformat(text)
+
+
+def _chunks(items: list[Statement], size: int) -> Iterator[list[Statement]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

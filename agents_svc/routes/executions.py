@@ -1,0 +1,127 @@
+"""Workflow executions: list, read (with steps), pause, resume and cancel."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from agents_svc.routes.common import (
+    PAGE_QUERY,
+    PENDING,
+    InvalidQuery,
+    ask,
+    enum_param,
+    list_response,
+    newer_or_equal,
+    not_found,
+    one,
+    page_params,
+    path_id,
+    respond,
+    settle,
+    succeeded,
+    uuid_param,
+)
+from agents_svc.routes.deps import agents_of
+from agents_svc.routes.readmodel import ExecutionQuery
+from agents_svc.routes.schemas import REASON
+from edge.auth.middleware import require_principal
+from edge.auth.routes import requires
+from edge.body import accepts, json_body
+from edge.openapi import QueryParam, documented
+
+EXECUTION_STATUSES = ("running", "paused", "completed", "failed", "cancelled")
+_CONTROL = {
+    200: "The execution",
+    404: "No such execution",
+    409: "Not possible in its status (code invalid_transition)",
+    **PENDING,
+}
+
+
+@documented(
+    tag="workflows",
+    responses={200: "A page of executions"},
+    query=(
+        *PAGE_QUERY,
+        QueryParam("workflow_id", {"type": "string", "format": "uuid"}, "of this workflow"),
+        QueryParam("status", {"enum": list(EXECUTION_STATUSES)}, "in this status"),
+        QueryParam("project_id", {"type": "string", "format": "uuid"}, "of this project"),
+    ),
+)
+@requires("workflows:read")
+async def list_executions(request: web.Request) -> web.Response:
+    """List executions, oldest first, with filters."""
+    params = request.query
+    try:
+        limit, cursor = page_params(params)
+        query = ExecutionQuery(
+            limit=limit,
+            after=cursor,
+            workflow_id=uuid_param(params, "workflow_id"),
+            status=enum_param(params, "status", EXECUTION_STATUSES),
+            project_id=uuid_param(params, "project_id"),
+        )
+    except InvalidQuery as exc:
+        return exc.response()
+    read_model = agents_of(request).read_model
+    return await list_response(request, limit, lambda: read_model.executions(query))
+
+
+@documented(
+    tag="workflows", responses={200: "The execution and its steps", 404: "No such execution"}
+)
+@requires("workflows:read")
+async def get_execution(request: web.Request) -> web.Response:
+    """One execution, with the status, task, attempts and output of each step."""
+    execution_id = path_id(request, "id", "execution")
+    read_model = agents_of(request).read_model
+    missing = not_found("execution", "execution_not_found", execution_id)
+    return await one(lambda: read_model.execution(execution_id), missing)
+
+
+async def _control(request: web.Request, type_name: str) -> web.Response:
+    agents = agents_of(request)
+    execution_id = path_id(request, "id", "execution")
+    data = {
+        "execution_id": execution_id,
+        "by": require_principal(request).sub,
+        "reason": json_body(request).get("reason"),
+    }
+    outcome = await ask(request, type_name, data)
+    reply = succeeded(outcome)
+    if reply is not None:
+
+        async def shown() -> bool:
+            view = await agents.read_model.execution(execution_id)
+            if view is None or reply.resource is None:
+                return view is not None
+            return view["status"] == reply.resource.get("status") or newer_or_equal(
+                view, reply.resource
+            )
+
+        await settle(shown, agents.read_your_writes_s)
+    return respond(outcome)
+
+
+@documented(tag="workflows", responses=_CONTROL)
+@requires("workflows:pause")
+@accepts(REASON, optional=True)
+async def pause_execution(request: web.Request) -> web.Response:
+    """Pause an execution: no new step starts; queued tasks are held."""
+    return await _control(request, "PauseExecution")
+
+
+@documented(tag="workflows", responses=_CONTROL)
+@requires("workflows:resume")
+@accepts(REASON, optional=True)
+async def resume_execution(request: web.Request) -> web.Response:
+    """Resume a paused execution."""
+    return await _control(request, "ResumeExecution")
+
+
+@documented(tag="workflows", responses=_CONTROL)
+@requires("workflows:execute")
+@accepts(REASON, optional=True)
+async def cancel_execution(request: web.Request) -> web.Response:
+    """Cancel an execution; its active tasks are revoked."""
+    return await _control(request, "CancelExecution")

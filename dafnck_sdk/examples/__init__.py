@@ -1,0 +1,1 @@
+"""Example handlers, e.g. ``--handler dafnck_sdk.examples.summarizer:summarize``."""

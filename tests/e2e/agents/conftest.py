@@ -1,0 +1,32 @@
+"""The agents platform: `dafnck up` with a short heartbeat timeout, and an administrator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from streams.stack import Endpoints
+from tests.e2e.agents.support import Agents
+from tests.e2e.identity.platform import Edge
+from tests.e2e.platform_run import running_platform
+
+HEARTBEAT_TIMEOUT_S = 3
+
+
+@pytest.fixture(scope="package")
+def edge(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
+    settings = {"DAFNCK_AGENT_HEARTBEAT_TIMEOUT_S": str(HEARTBEAT_TIMEOUT_S)}
+    with running_platform(endpoints, tmp_path_factory.mktemp("agents-state"), settings) as up:
+        yield up
+
+
+@pytest.fixture(scope="package")
+def admin(edge: Edge) -> str:
+    return edge.admin_token()
+
+
+@pytest.fixture
+def agents(edge: Edge, admin: str) -> Agents:
+    """The agents API in a project of its own (names and work never collide across tests)."""
+    return Agents(edge, admin)
