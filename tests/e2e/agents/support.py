@@ -131,7 +131,7 @@ def events_of(bootstrap: str, subject: str, types: set[str]) -> list[dict[str, A
             consumer.assign(partitions)
             await consumer.seek_to_beginning(*partitions)
             ends = await consumer.end_offsets(partitions)
-            while any(await consumer.position(tp) < end for tp, end in ends.items()):
+            while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
                 batch = await consumer.getmany(timeout_ms=1000)
                 for records in batch.values():
                     for record in records:
