@@ -19,16 +19,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -37,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from streams.stack import ensure_stack
 from tests.integration.support.harness import free_port
 from tests.perf.load import open_loop
+from tests.perf.platform import login, wait_for_user, wait_ready
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HELLO_SERVER = """
@@ -76,56 +73,6 @@ def wrk_rps(url: str, duration: int, headers: dict[str, str] | None = None) -> f
     return float(match.group(1))
 
 
-def _wait(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"process for {url} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"{url} not ready after {timeout}s")
-
-
-def _wait_for_user(database_url: str, email: str, timeout: float = 120) -> None:
-    """Wait until the read model knows ``email`` (signing in earlier would count failures)."""
-    import psycopg2
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with psycopg2.connect(database_url) as conn, conn.cursor() as cur:
-                cur.execute("SELECT 1 FROM users.credentials WHERE email_normalized = %s", (email,))
-                if cur.fetchone():
-                    return
-        except psycopg2.Error:
-            pass  # the schema may not exist yet
-        time.sleep(0.5)
-    raise SystemExit(f"{email} never appeared in the read model")
-
-
-def _login(edge: str, email: str, password: str, timeout: float = 90) -> str:
-    body = json.dumps({"email": email, "password": password}).encode()
-    # Sign-in failures while the administrator is still being created count against the
-    # caller's address; a per-run address keeps earlier runs' counts out of this one.
-    client = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
-    headers = {"Content-Type": "application/json", "X-Forwarded-For": client}
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        request = urllib.request.Request(f"{edge}/api/auth/login", body, headers)
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return str(json.loads(response.read())["access_token"])
-        except urllib.error.HTTPError as exc:
-            if exc.code not in (401, 503):  # the read model may lag the creation briefly
-                raise
-        time.sleep(1)
-    raise SystemExit("could not sign in as the bootstrap administrator")
-
-
 def main(args: argparse.Namespace) -> None:
     """Start the servers, run (a), (b) and (c), print the figures."""
     endpoints = ensure_stack(progress=lambda _m: None)
@@ -156,10 +103,10 @@ def main(args: argparse.Namespace) -> None:
     )
     edge = f"http://127.0.0.1:{edge_port}"
     try:
-        _wait(f"http://127.0.0.1:{hello_port}/", hello)
-        _wait(f"{edge}/ready", platform)
-        _wait_for_user(endpoints.database_url, admin_email)
-        token = _login(edge, admin_email, admin_password)
+        wait_ready(f"http://127.0.0.1:{hello_port}/", hello)
+        wait_ready(f"{edge}/ready", platform)
+        wait_for_user(endpoints.database_url, admin_email)
+        token = login(edge, admin_email, admin_password)
         auth = {"Authorization": f"Bearer {token}"}
         bare = wrk_rps(f"http://127.0.0.1:{hello_port}/", args.duration)
         print(f"(a) bare aiohttp hello world:     {bare:>9,.0f} requests/s")
