@@ -11,8 +11,8 @@ state it partly changed already.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections import deque
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -54,13 +54,19 @@ class JournalEntry:
 
 
 class JournaledStore:
-    """Keeps a SchedulerState and its table in step."""
+    """Keeps a SchedulerState and its table in step.
+
+    Journal entries live in a ring of ``JOURNAL_WINDOW`` slots (``journal:<n>``), each
+    overwritten in turn, so keeping the window costs no deletes; which command a slot holds
+    is kept in memory (rebuilt with the state), so checking for a redelivery reads nothing.
+    """
 
     def __init__(self, table: MutableMapping[str, Any], state: SchedulerState) -> None:
         self.table = table
         self.state = state
         self.stale = True
-        self._journal: deque[str] = deque()
+        self._slots: dict[str, int] = {}  # command id -> its journal slot
+        self._by_slot: dict[int, str] = {}
         self._seq = 0
 
     def mark_stale(self) -> None:
@@ -72,26 +78,32 @@ class JournaledStore:
         if not self.stale:
             return
         fresh = SchedulerState()
-        journal: list[tuple[int, str]] = []
+        self._slots.clear()
+        self._by_slot.clear()
+        self._seq = 0
         for key, value in self.table.items():
             if key.startswith(JOURNAL):
-                journal.append((int(value["seq"]), key))
+                slot = int(key[len(JOURNAL) :])
+                self._slots[value["command_id"]] = slot
+                self._by_slot[slot] = value["command_id"]
+                self._seq = max(self._seq, int(value["seq"]))
             elif value is not None:
                 fresh.put(key, value)
         # Replace the contents in place: the scheduler holds this very object.
         self.state.__dict__.update(fresh.__dict__)
-        journal.sort()
-        self._journal = deque(key for _seq, key in journal)
-        self._seq = journal[-1][0] if journal else 0
         self.stale = False
         log.info(
-            "scheduler state loaded", extra={"records": len(fresh.records), "journal": len(journal)}
+            "scheduler state loaded",
+            extra={"records": len(fresh.records), "journal": len(self._slots)},
         )
 
     def journaled(self, command_id: str) -> JournalEntry | None:
         """What the command did, if it was decided before (a redelivery)."""
-        raw = self.table.get(JOURNAL + command_id)
-        if raw is None:
+        slot = self._slots.get(command_id)
+        if slot is None:
+            return None
+        raw = self.table.get(JOURNAL + str(slot))
+        if raw is None or raw["command_id"] != command_id:
             return None
         outputs = [StoredOutput.from_json(o) for o in raw["outputs"]]
         return JournalEntry(dict(raw["changes"]), outputs)
@@ -107,20 +119,24 @@ class JournaledStore:
     ) -> None:
         """Persist a decision: its journal entry first, then every changed record."""
         self._seq += 1
-        key = JOURNAL + command_id
-        self.table[key] = {
+        slot = self._seq % JOURNAL_WINDOW
+        evicted = self._by_slot.get(slot)
+        if evicted is not None:
+            self._slots.pop(evicted, None)
+        self.table[JOURNAL + str(slot)] = {
+            "command_id": command_id,
             "seq": self._seq,
             "changes": changes,
             "outputs": [o.to_json() for o in outputs],
         }
-        self._journal.append(key)
+        self._slots[command_id] = slot
+        self._by_slot[slot] = command_id
         for record_key, value in changes.items():
             self._write(record_key, value)
-        while len(self._journal) > JOURNAL_WINDOW:
-            self._write(self._journal.popleft(), None)
 
     def _write(self, key: str, value: Record | None) -> None:
-        if value is None:
-            self.table.pop(key, None)
-        else:
+        if value is not None:
             self.table[key] = value
+            return
+        with contextlib.suppress(KeyError):  # a re-applied deletion
+            del self.table[key]

@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from streams.stack import ensure_stack
 from tests.integration.support.harness import free_port
+from tests.perf.launch import login, wait_for_user, wait_ready
 from tests.perf.load import open_loop
-from tests.perf.platform import login, wait_for_user, wait_ready
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HELLO_SERVER = """

@@ -34,12 +34,14 @@ import orjson
 import redis
 from aiokafka.structs import ConsumerRecord
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
 import topics
 from streams.fanout import FanoutReader
 from streams.producer import EventPublisher
 from streams.stack import ensure_stack
 from tests.e2e.identity.platform import Edge
-from tests.perf.platform import REPO_ROOT, launch_platform, stop
+from tests.perf.launch import REPO_ROOT, launch_platform, stop
 
 CAPABILITY = "bench"
 HANDLER = "tests.perf.bench_handlers:stamp"
@@ -128,6 +130,19 @@ async def run_rate(
     return [(o["started_at"] - o["sent_at"]) * 1000 for o in outs]
 
 
+def created(edge: Edge, token: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST and return the created resource, following a 202 (a worker still recovering)."""
+    answer = edge.call("POST", path, body, token=token)
+    deadline = time.monotonic() + 120
+    while answer.status == 202 and time.monotonic() < deadline:
+        time.sleep(1)
+        status = edge.call("GET", answer.body["status_url"], token=token)
+        if status.body.get("resource"):
+            return dict(status.body["resource"])
+    assert answer.status == 201, answer.body
+    return dict(answer.body)
+
+
 def start_agents(
     edge: Edge, token: str, k: int, concurrency: int, logs: Path
 ) -> tuple[str, list[subprocess.Popen[str]]]:
@@ -141,10 +156,8 @@ def start_agents(
             "capabilities": [CAPABILITY],
             "capacity": concurrency,
         }
-        agent = edge.call("POST", "/api/agents", body, token=token)
-        assert agent.status == 201, agent.body
-        key = edge.call("POST", f"/api/agents/{agent.body['id']}/keys", {}, token=token)
-        assert key.status == 201, key.body
+        agent = created(edge, token, "/api/agents", body)
+        key = created(edge, token, f"/api/agents/{agent['id']}/keys", {})
         procs.append(
             subprocess.Popen(
                 [
@@ -164,7 +177,7 @@ def start_agents(
                     "--edge",
                     edge.url,
                 ],
-                env={**os.environ, "DAFNCK_AGENT_KEY": key.body["api_key"]},
+                env={**os.environ, "DAFNCK_AGENT_KEY": key["api_key"]},
                 cwd=REPO_ROOT,
                 stdout=(logs / f"{name}.log").open("w"),
                 stderr=subprocess.STDOUT,
