@@ -81,14 +81,20 @@ class JournaledStore:
         self._slots.clear()
         self._by_slot.clear()
         self._seq = 0
+        stray: list[str] = []
         for key, value in self.table.items():
             if key.startswith(JOURNAL):
+                if not key[len(JOURNAL) :].isdigit() or "command_id" not in value:
+                    stray.append(key)  # an entry of an older journal layout: not ours
+                    continue
                 slot = int(key[len(JOURNAL) :])
                 self._slots[value["command_id"]] = slot
                 self._by_slot[slot] = value["command_id"]
                 self._seq = max(self._seq, int(value["seq"]))
             elif value is not None:
                 fresh.put(key, value)
+        for key in stray:
+            del self.table[key]
         # Replace the contents in place: the scheduler holds this very object.
         self.state.__dict__.update(fresh.__dict__)
         self.stale = False

@@ -83,3 +83,12 @@ def test_the_journal_is_a_ring_that_forgets_the_oldest_commands() -> None:
     restarted.ensure_loaded()
     assert restarted.journaled("c4") is None
     assert restarted.journaled("c5") is not None
+
+
+def test_entries_of_an_older_journal_layout_are_dropped_not_fatal() -> None:
+    table: dict[str, Any] = {"journal:5f0c-not-a-slot": {"seq": 1, "changes": {}, "outputs": []}}
+    store = JournaledStore(table, SchedulerState())
+    store.ensure_loaded()
+    store.commit("c1", {}, [])
+    assert "journal:5f0c-not-a-slot" not in table
+    assert store.journaled("c1") is not None
