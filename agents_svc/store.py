@@ -1,12 +1,13 @@
 """The scheduler's records in a Faust table, written through a per-command journal.
 
 A command's effects are several records (a task, its agent, an execution...), each its own
-table key. ``commit`` writes ``journal:<command id>`` = {seq, changes, outputs} first and
-the records after it. Every write of the shard goes to the same changelog partition in
-order, so after a crash the table holds a prefix of them: if any record of a command
-survived, its journal did too. A redelivered command whose journal exists is re-applied
-from it (same changes, same outputs with the same ids) instead of being decided again on a
-state it partly changed already.
+table key. ``commit`` writes one journal entry, ``journal:<slot>`` = {command id, seq,
+changes (the new value of every record it touched), outputs}: a single changelog message,
+so a command is stored whole or not at all. The records themselves are written behind,
+every ``FLUSH_EVERY`` commands (a task that comes and goes in between is never written at
+all); loading takes the records, then replays the journal's changes in order over them, so
+the state is the same either way. A redelivered command whose entry exists is re-applied
+from it (same changes, same outputs with the same ids) instead of being decided again.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from agents_svc.domain.state import Record, SchedulerState
 
 JOURNAL = "journal:"
 JOURNAL_WINDOW = 20_000  # commands remembered; far more than one commit interval holds
+# Records are flushed well before their entries leave the ring, so no change is ever only in
+# an overwritten entry.
+FLUSH_EVERY = 1_000
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +72,8 @@ class JournaledStore:
         self._slots: dict[str, int] = {}  # command id -> its journal slot
         self._by_slot: dict[int, str] = {}
         self._seq = 0
+        self._dirty: dict[str, Record | None] = {}  # changed since the last flush
+        self._persisted: set[str] = set()  # record keys the table holds
 
     def mark_stale(self) -> None:
         """Partitions moved: rebuild from the table before the next decision."""
@@ -80,19 +86,28 @@ class JournaledStore:
         fresh = SchedulerState()
         self._slots.clear()
         self._by_slot.clear()
-        self._seq = 0
+        self._dirty.clear()
+        self._persisted.clear()
+        entries: list[tuple[int, dict[str, Any]]] = []
         stray: list[str] = []
         for key, value in self.table.items():
-            if key.startswith(JOURNAL):
-                if not key[len(JOURNAL) :].isdigit() or "command_id" not in value:
-                    stray.append(key)  # an entry of an older journal layout: not ours
-                    continue
+            if not key.startswith(JOURNAL):
+                if value is not None:
+                    fresh.put(key, value)
+                    self._persisted.add(key)
+            elif key[len(JOURNAL) :].isdigit() and "command_id" in value:
                 slot = int(key[len(JOURNAL) :])
                 self._slots[value["command_id"]] = slot
                 self._by_slot[slot] = value["command_id"]
-                self._seq = max(self._seq, int(value["seq"]))
-            elif value is not None:
+                entries.append((int(value["seq"]), value))
+            else:
+                stray.append(key)  # an entry of an older journal layout: not ours
+        entries.sort(key=lambda e: e[0])
+        for _seq, entry in entries:  # changes not flushed yet, oldest first
+            for key, value in entry["changes"].items():
                 fresh.put(key, value)
+                self._dirty[key] = value
+        self._seq = entries[-1][0] if entries else 0
         for key in stray:
             del self.table[key]
         # Replace the contents in place: the scheduler holds this very object.
@@ -100,7 +115,7 @@ class JournaledStore:
         self.stale = False
         log.info(
             "scheduler state loaded",
-            extra={"records": len(fresh.records), "journal": len(self._slots)},
+            extra={"records": len(fresh.records), "journal": len(entries)},
         )
 
     def journaled(self, command_id: str) -> JournalEntry | None:
@@ -115,15 +130,15 @@ class JournaledStore:
         return JournalEntry(dict(raw["changes"]), outputs)
 
     def reapply(self, entry: JournalEntry) -> None:
-        """Write a journaled command's changes again (its journal is already stored)."""
+        """Apply a journaled command's changes again (its entry is already stored)."""
         for key, value in entry.changes.items():
             self.state.put(key, value)
-            self._write(key, value)
+            self._dirty[key] = value
 
     def commit(
         self, command_id: str, changes: dict[str, Record | None], outputs: list[StoredOutput]
     ) -> None:
-        """Persist a decision: its journal entry first, then every changed record."""
+        """Persist a decision as one journal entry; its records follow at the next flush."""
         self._seq += 1
         slot = self._seq % JOURNAL_WINDOW
         evicted = self._by_slot.get(slot)
@@ -137,12 +152,18 @@ class JournaledStore:
         }
         self._slots[command_id] = slot
         self._by_slot[slot] = command_id
-        for record_key, value in changes.items():
-            self._write(record_key, value)
+        self._dirty.update(changes)
+        if self._seq % FLUSH_EVERY == 0:
+            self.flush()
 
-    def _write(self, key: str, value: Record | None) -> None:
-        if value is not None:
-            self.table[key] = value
-            return
-        with contextlib.suppress(KeyError):  # a re-applied deletion
-            del self.table[key]
+    def flush(self) -> None:
+        """Write every record changed since the last flush (deleted ones as tombstones)."""
+        for key, value in self._dirty.items():
+            if value is not None:
+                self.table[key] = value
+                self._persisted.add(key)
+            elif key in self._persisted:
+                with contextlib.suppress(KeyError):
+                    del self.table[key]
+                self._persisted.discard(key)
+        self._dirty.clear()

@@ -154,7 +154,9 @@ class AgentSession:
         return hello
 
     async def _refuse(self, detail: str) -> None:
-        await self.ws.send_str(orjson.dumps({"type": "error", "detail": detail, "ref": None}).decode())
+        await self.ws.send_str(
+            orjson.dumps({"type": "error", "detail": detail, "ref": None}).decode()
+        )
         await self.ws.close(code=CLOSE_REFUSED, message=detail[:120].encode())
 
     async def _write(self) -> None:

@@ -71,6 +71,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     up.add_argument(
         "--json-logs", action="store_true", help="print the processes' JSON log lines as they are"
     )
+    up.add_argument(
+        "--without",
+        default="",
+        metavar="NAMES",
+        help=(
+            "comma-separated workers not to start (e.g. analytics): for a benchmark of one "
+            "path, or a worker run elsewhere"
+        ),
+    )
     up.set_defaults(func=_up)
 
 
@@ -107,8 +116,16 @@ def _up(args: argparse.Namespace) -> int:
         Process(w.name, w.module, w.port_env, base + i if base else w.port)
         for i, w in enumerate(WORKERS)
     ]
-    procs = [p for p in workers if p.exists()]
+    unwanted = {n.strip() for n in args.without.split(",") if n.strip()}
+    unknown = unwanted - {w.name for w in WORKERS}
+    if unknown:
+        names = ", ".join(w.name for w in WORKERS)
+        _progress(f"--without names unknown workers {sorted(unknown)}; the workers are {names}")
+        return 2
+    procs = [p for p in workers if p.exists() and p.name not in unwanted]
     skipped = [p.name for p in workers if not p.exists()]
+    if unwanted:
+        _progress(f"not started (--without): {', '.join(sorted(unwanted))}")
     edge = Process(EDGE.name, EDGE.module, EDGE.port_env, args.port)
     children: list[tuple[Process, subprocess.Popen[bytes]]] = []
     try:

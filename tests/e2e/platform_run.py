@@ -51,7 +51,9 @@ def running_platform(
             lambda: (
                 process.poll() is None
                 and answers(running, "/ready")
+                # users and agents workers: tables recovered, consuming
                 and answers(running, f"http://127.0.0.1:{worker_base}/ready")
+                and answers(running, f"http://127.0.0.1:{worker_base + 1}/ready")
             ),
             timeout=180,
         )

@@ -142,7 +142,9 @@ def test_up_serves_health_ready_openapi_and_prints_urls(platform: Platform) -> N
 def test_self_sign_up_is_off_by_default(platform: Platform) -> None:
     body = json.dumps({"email": "x@e2e.test", "password": "Whatever-Pass-1", "display_name": "X"})
     request = urllib.request.Request(
-        f"{platform.edge}/api/auth/signup", data=body.encode(), method="POST",
+        f"{platform.edge}/api/auth/signup",
+        data=body.encode(),
+        method="POST",
         headers={"Content-Type": "application/json"},
     )
     with pytest.raises(urllib.error.HTTPError) as refused:

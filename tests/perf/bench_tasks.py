@@ -43,7 +43,8 @@ from streams.stack import ensure_stack
 from tests.e2e.identity.platform import Edge
 from tests.perf.launch import REPO_ROOT, launch_platform, stop
 
-CAPABILITY = "bench"
+# Per run: tasks left queued by an interrupted earlier run must not match this run's agents.
+CAPABILITY = f"bench-{uuid.uuid4().hex[:8]}"
 HANDLER = "tests.perf.bench_handlers:stamp"
 
 
@@ -281,7 +282,7 @@ def main(args: argparse.Namespace) -> None:
         f"(a) Celery (Redis broker), concurrency {total}: {celery_rate:>8,.0f} tasks/s "
         f"({args.tasks} in {celery_s:.1f} s)"
     )
-    platform, url, token = launch_platform(endpoints.as_env(), state)
+    platform, url, token = launch_platform(endpoints.as_env(), state, without=args.without)
     try:
         edge = Edge(platform, url, state, state / "up.log", "")  # type: ignore[arg-type]
         seconds, latencies = asyncio.run(
@@ -309,5 +310,8 @@ if __name__ == "__main__":
     parser.add_argument("--agents", type=int, default=4, help="K agent processes")
     parser.add_argument("--concurrency", type=int, default=8, help="C tasks per agent")
     parser.add_argument("--rate", type=float, default=500, help="tasks/s for (c)")
+    parser.add_argument(
+        "--without", default="", help="workers `dafnck up` should not start (e.g. analytics)"
+    )
     parser.add_argument("--latency-seconds", type=float, default=10, help="duration of (c)")
     main(parser.parse_args())

@@ -70,7 +70,10 @@ def login(edge: str, email: str, password: str, timeout: float = 90) -> str:
 
 
 def launch_platform(
-    endpoints_env: dict[str, str], state: Path, extra_env: dict[str, str] | None = None
+    endpoints_env: dict[str, str],
+    state: Path,
+    extra_env: dict[str, str] | None = None,
+    without: str = "",
 ) -> tuple[subprocess.Popen[bytes], str, str]:
     """Start `dafnck up` in ``state``; returns the process, the edge URL and an admin token."""
     edge_port, worker_base = free_port(), free_port()
@@ -89,7 +92,7 @@ def launch_platform(
     }
     up_log = (state / "up.log").open("wb")
     platform = subprocess.Popen(
-        [sys.executable, "-m", "streams", "up", "--port", str(edge_port)],
+        [sys.executable, "-m", "streams", "up", "--port", str(edge_port), "--without", without],
         env=env,
         cwd=REPO_ROOT,
         stdout=up_log,

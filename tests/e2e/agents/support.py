@@ -40,14 +40,28 @@ class Agents:
             "capabilities": capabilities,
             "capacity": capacity,
         }
-        answer = self.edge.call("POST", "/api/agents", body, token=self.token)
-        assert answer.status == 201, answer.body
-        return dict(answer.body)
+        return self.created("/api/agents", body)
 
     def key(self, agent_id: str) -> str:
-        answer = self.edge.call("POST", f"/api/agents/{agent_id}/keys", {}, token=self.token)
+        # A 202's status URL never shows the secret (only the edge saw it): ask again.
+        for _ in range(5):
+            answer = self.edge.call("POST", f"/api/agents/{agent_id}/keys", {}, token=self.token)
+            if answer.status == 201:
+                return str(answer.body["api_key"])
+            assert answer.status == 202, answer.body
+        raise AssertionError(f"no key issued for agent {agent_id}: {answer.body}")
+
+    def created(self, path: str, body: Any) -> dict[str, Any]:
+        """POST, following a 202 (the scheduler still busy) to the created resource."""
+        answer = self.edge.call("POST", path, body, token=self.token)
+        if answer.status == 202:
+            url = answer.body["status_url"]
+            done = eventually(
+                lambda: self.edge.call("GET", url, token=self.token).body.get("resource")
+            )
+            return dict(done)
         assert answer.status == 201, answer.body
-        return str(answer.body["api_key"])
+        return dict(answer.body)
 
     def get(self, path: str) -> Any:
         answer = self.edge.call("GET", path, token=self.token)

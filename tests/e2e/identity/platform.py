@@ -87,7 +87,6 @@ class Edge:
         assert answer.status == 201, answer.body
         return dict(answer.body)
 
-
     def service_account(self, admin: str, roles: list[str]) -> dict[str, Any]:
         body = {"name": f"agent-{uuid.uuid4().hex[:6]}", "roles": roles}
         answer = self.call("POST", "/api/service-accounts", body, token=admin)
@@ -131,5 +130,3 @@ def admin_can_sign_in(edge: Edge) -> bool:
     except AssertionError:
         return False
     return True
-
-

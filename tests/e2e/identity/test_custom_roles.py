@@ -43,6 +43,7 @@ def test_a_custom_role_grants_its_permissions_until_it_is_deleted(edge: Edge) ->
 def test_an_undefined_custom_role_is_refused(edge: Edge) -> None:
     admin = edge.admin_token()
     user = edge.create_user(admin, ["viewer"])
-    answer = edge.call("POST", f"/api/users/{user['id']}/roles", {"role": "no-such-role"},
-                       token=admin)
+    answer = edge.call(
+        "POST", f"/api/users/{user['id']}/roles", {"role": "no-such-role"}, token=admin
+    )
     assert (answer.status, answer.body["code"]) == (422, "unknown_role")

@@ -18,8 +18,12 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 def _dafnck(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "streams", *args], cwd=REPO_ROOT, capture_output=True,
-        text=True, timeout=60, check=False,
+        [sys.executable, "-m", "streams", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 

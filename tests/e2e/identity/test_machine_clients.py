@@ -29,8 +29,9 @@ def test_a_key_becomes_a_token_allowed_within_its_scope_until_revoked(edge: Edge
     # Within scope: the account's roles allow it and the key's scope names it.
     assert edge.call("GET", "/api/users", token=token).status == 200
     # Outside scope: the account is an administrator, but this key only reads users.
-    outside = edge.call("POST", f"/api/users/{account['id']}/roles", {"role": "viewer"},
-                        token=token)
+    outside = edge.call(
+        "POST", f"/api/users/{account['id']}/roles", {"role": "viewer"}, token=token
+    )
     assert (outside.status, outside.body["permission"]) == (403, "roles:assign")
 
     path = f"/api/service-accounts/{account['id']}/keys/{issued['id']}"
