@@ -22,6 +22,7 @@ from aiokafka.structs import TopicPartition
 import topics
 from streams.producer import EventPublisher
 from streams.stack import Endpoints
+from streams.topic_admin import apply_topics
 from tests.integration.support.harness import free_port, spawn, stop, wait_ready
 
 TASKS = 400
@@ -78,6 +79,8 @@ def test_a_killed_worker_neither_loses_nor_doubles_a_task(
     log = tmp_path / "agents.log"
     capability = f"crash-{uuid.uuid4().hex[:8]}"
     agent_id, project, user = (str(uuid.uuid4()) for _ in range(3))
+    # The catalog's topics (on a fresh broker nothing else may have created them yet).
+    asyncio.run(apply_topics(endpoints.kafka_bootstrap, out=lambda _line: None, strict=False))
     start = asyncio.run(end_offsets(endpoints.kafka_bootstrap))
     task_ids = [str(uuid.uuid4()) for _ in range(TASKS)]
 
