@@ -45,6 +45,9 @@ class Decision:
     actor: str | None = None
     outputs: list[Output] = field(default_factory=list)
     answer: Answer | None = None
+    # Agents whose load changed: their online/busy status is settled once, at the end, so
+    # a slot freed and filled again in one decision announces nothing.
+    load_changed: set[str] = field(default_factory=set)
     _undo: list[tuple[str, Record | None]] = field(default_factory=list)
     _touched: dict[str, None] = field(default_factory=dict)
 
@@ -85,6 +88,7 @@ class Decision:
         self._undo.clear()
         self._touched.clear()
         self.outputs.clear()
+        self.load_changed.clear()
         self.answer = None
 
     def changes(self) -> dict[str, Record | None]:

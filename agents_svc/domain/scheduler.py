@@ -15,6 +15,7 @@ from agents_svc.domain.decision import Answer, Decision
 from agents_svc.domain.dispatch import dispatch
 from agents_svc.domain.errors import Refusal
 from agents_svc.domain.state import SchedulerState
+from agents_svc.domain.tasks import settle_statuses
 
 Step = Callable[[Decision, dict[str, Any]], None]
 
@@ -86,6 +87,7 @@ class Scheduler:
                 step(dec, data)
             if type_name not in NO_DISPATCH:
                 dispatch(dec)
+            settle_statuses(dec)
         except Refusal as refusal:
             dec.rollback()
             dec.answer = Answer(refusal.status, refusal=refusal)

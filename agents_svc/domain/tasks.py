@@ -211,13 +211,20 @@ def fail_attempt(dec: Decision, task: Record, error: str, *, retryable: bool) ->
     return False
 
 
-def refresh_status(dec: Decision, agent_id: str, reason: str | None = None) -> None:
-    """Online or busy follows the agent's load; other statuses are changed explicitly."""
-    agent = dec.get(agent_key(agent_id))
-    if agent is None or agent["status"] not in ("online", "busy"):
-        return
-    busy = dec.state.load_of(agent_id) >= effective_capacity(agent)
-    set_status(dec, agent, "busy" if busy else "online", reason)
+def refresh_status(dec: Decision, agent_id: str) -> None:
+    """Note that the agent's load changed; ``settle_statuses`` decides online or busy."""
+    dec.load_changed.add(agent_id)
+
+
+def settle_statuses(dec: Decision) -> None:
+    """Online or busy follows each changed agent's load; other statuses change explicitly."""
+    for agent_id in sorted(dec.load_changed):
+        agent = dec.get(agent_key(agent_id))
+        if agent is None or agent["status"] not in ("online", "busy"):
+            continue
+        busy = dec.state.load_of(agent_id) >= effective_capacity(agent)
+        set_status(dec, agent, "busy" if busy else "online")
+    dec.load_changed.clear()
 
 
 def set_status(dec: Decision, agent: Record, status: str, reason: str | None = None) -> Record:
