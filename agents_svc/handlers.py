@@ -43,10 +43,11 @@ class SchedulerHandler:
                 ctx.emit(topics.by_name(out.topic), out.type, out.subject, out.data, time=out.time)
             return
         type_name = ctx.envelope.type
-        now = parse_time(ctx.data["now"] if type_name == "Tick" else ctx.envelope.time)
-        decision = self.scheduler.decide(type_name, ctx.data, now)
+        # A tick's moment is the one it carries; a command's, the one it was sent at.
+        time = ctx.data["now"] if type_name == "Tick" else ctx.envelope.time
+        decision = self.scheduler.decide(type_name, ctx.data, parse_time(time))
         try:
-            self._emit(ctx, decision)
+            self._emit(ctx, decision, time)
         except BaseException:
             # An output the contract refuses is a bug: undo, and let the kernel dead-letter.
             decision.rollback()
@@ -60,8 +61,7 @@ class SchedulerHandler:
         self.store.commit(command_id, decision.changes(), stored)
         metrics.observe(decision, self.scheduler.state)
 
-    def _emit(self, ctx: HandlerContext, decision: Decision) -> None:
-        time = ctx.envelope.time if ctx.envelope.type != "Tick" else ctx.data["now"]
+    def _emit(self, ctx: HandlerContext, decision: Decision, time: str) -> None:
         for out in decision.outputs:
             ctx.emit(OUTPUT_TOPICS[out.kind], out.type, out.subject, out.data, time=time)
         if not self.scheduler.expects_reply(ctx.envelope.type):

@@ -27,11 +27,9 @@ Wiring, from ``agents_svc/app.py``:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any
 
 import aiopg
 
@@ -41,6 +39,7 @@ from agents_svc.migrations import migrate
 from agents_svc.projector_agents import Apply, Statement
 from streams.context import HandlerContext
 from streams.envelope import Envelope
+from streams.readmodel_pool import ProjectorPool
 
 APPLIERS: dict[str, Apply] = {**projector_agents.APPLIERS, **projector_work.APPLIERS}
 TOPIC = topics.AGENT_EVENTS.name
@@ -50,39 +49,20 @@ DEFAULT_CHUNK = 200
 log = logging.getLogger("agents_svc.projector")
 
 
-class Projector:
+class Projector(ProjectorPool):
     """Applies agent-events to the read model through one aiopg pool, opened (and migrated) once."""
+
+    read_model = "agents read model"
 
     def __init__(
         self, database_url: str, *, pool_size: int = 4, chunk: int = DEFAULT_CHUNK
     ) -> None:
-        self.database_url = database_url
-        self.pool_size = pool_size
+        super().__init__(database_url, pool_size=pool_size)
         self.chunk = chunk
-        self._pool: Any = None
-        self._lock = asyncio.Lock()
 
-    async def start(self) -> None:
-        """Open the pool and apply the migrations (once; later calls return at once)."""
-        async with self._lock:
-            if self._pool is None:
-                pool = await aiopg.create_pool(self.database_url, minsize=1, maxsize=self.pool_size)
-                try:
-                    await migrate(pool)
-                except BaseException:
-                    pool.close()
-                    await pool.wait_closed()
-                    raise
-                self._pool = pool
-                log.info("agents read model migrated")
-
-    async def stop(self) -> None:
-        """Close the pool."""
-        async with self._lock:
-            if self._pool is not None:
-                self._pool.close()
-                await self._pool.wait_closed()
-                self._pool = None
+    async def migrate(self, pool: aiopg.Pool) -> None:
+        """The agents schema."""
+        await migrate(pool)
 
     async def project(self, ctx: HandlerContext) -> None:
         """Kernel handler: apply one event (a batch of one)."""

@@ -23,12 +23,12 @@ from aiokafka.errors import KafkaError
 from redis.exceptions import RedisError
 
 from streams.commands import CommandBus, Completed, Pending
+from streams.readmodel_pool import ReadModelUnavailable
 from streams.registry import SchemaViolation
 from users_svc.domain.errors import DomainError
 from users_svc.domain.passwords import check_password
 from users_svc.domain.profile import clean_email, normalize_email
 from users_svc.routes.identity import Identity, in_thread
-from users_svc.routes.readmodel import ReadModelUnavailable
 from users_svc.routes.send import USER_COMMANDS, email_subject
 from users_svc.routes.settings import IdentitySettings
 

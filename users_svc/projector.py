@@ -8,7 +8,6 @@ command handlers dated with the moment their state records.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -17,6 +16,7 @@ from typing import Any
 import aiopg
 
 from streams.context import HandlerContext
+from streams.readmodel_pool import ProjectorPool
 from users_svc import projector_access as access
 from users_svc.domain.profile import normalize_email
 from users_svc.migrations import migrate
@@ -84,9 +84,7 @@ async def _role_revoked(cur: Any, data: dict[str, Any], at: datetime) -> None:
 
 
 async def _password_changed(cur: Any, data: dict[str, Any], at: datetime) -> None:
-    await cur.execute(
-        "UPDATE users.users SET updated_at = %s WHERE id = %s", (at, data["user_id"])
-    )
+    await cur.execute("UPDATE users.users SET updated_at = %s WHERE id = %s", (at, data["user_id"]))
 
 
 async def _credentials_changed(cur: Any, data: dict[str, Any], at: datetime) -> None:
@@ -124,38 +122,14 @@ CREDENTIALS_APPLIERS: dict[str, Apply] = {
 }
 
 
-class Projector:
+class Projector(ProjectorPool):
     """Applies events to the read model through one aiopg pool, opened (and migrated) once."""
 
-    def __init__(self, database_url: str, *, pool_size: int = 4) -> None:
-        self.database_url = database_url
-        self.pool_size = pool_size
-        self._pool: Any = None
-        self._lock = asyncio.Lock()
+    read_model = "users read model"
 
-    async def start(self) -> None:
-        """Open the pool and apply the migrations (once; later calls return at once)."""
-        async with self._lock:
-            if self._pool is None:
-                pool = await aiopg.create_pool(
-                    self.database_url, minsize=1, maxsize=self.pool_size
-                )
-                try:
-                    await migrate(pool)
-                except BaseException:
-                    pool.close()
-                    await pool.wait_closed()
-                    raise
-                self._pool = pool
-                log.info("users read model migrated")
-
-    async def stop(self) -> None:
-        """Close the pool."""
-        async with self._lock:
-            if self._pool is not None:
-                self._pool.close()
-                await self._pool.wait_closed()
-                self._pool = None
+    async def migrate(self, pool: aiopg.Pool) -> None:
+        """The users schema."""
+        await migrate(pool)
 
     async def project(self, ctx: HandlerContext) -> None:
         """Kernel handler: apply the event once (a duplicate id is skipped)."""

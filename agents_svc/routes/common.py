@@ -19,11 +19,11 @@ from aiohttp import web
 
 import topics
 from agents_svc.routes.paging import Page, decode_cursor
-from agents_svc.routes.readmodel import ReadModelUnavailable
 from edge.commands import outcome_response, send_command
 from edge.core import problem
 from edge.openapi import QueryParam
 from streams.commands import Completed, Outcome, Reply
+from streams.readmodel_pool import ReadModelUnavailable
 
 SUBJECT = "scheduler"
 MAX_LIMIT = 200

@@ -30,13 +30,14 @@ from agents_svc.routes.common import (
     succeeded,
 )
 from agents_svc.routes.deps import Agents, agents_of
-from agents_svc.routes.readmodel import AgentKeyRecord, AgentsReadModel, ReadModelUnavailable
+from agents_svc.routes.readmodel import AgentKeyRecord, AgentsReadModel
 from edge.auth.middleware import require_principal
 from edge.auth.routes import requires
 from edge.commands import COMMAND_ID_HEADER, status_url
 from edge.core import problem
 from edge.openapi import documented
 from streams.commands import Pending
+from streams.readmodel_pool import ReadModelUnavailable
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _MINT_ATTEMPTS = 3

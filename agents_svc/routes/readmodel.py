@@ -7,19 +7,15 @@ Deleted agents are gone for every query but ``agent_key``, which says the agent 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-import aiopg
-import psycopg2
-from psycopg2 import errors as pg_errors
-
 from agents_svc.routes.paging import Page, Where, after, like, page_of
 from agents_svc.routes.readmodel_work import ExecutionQuery, TaskQuery, WorkflowQuery, WorkQueries
 from agents_svc.routes.rows import AGENT_COLUMNS, KEY_COLUMNS, agent_view, key_view
+from streams.readmodel_pool import LazyPgPool
 
 __all__ = [
     "AgentKeyRecord",
@@ -28,23 +24,9 @@ __all__ = [
     "ExecutionQuery",
     "Page",
     "PgAgentsReadModel",
-    "ReadModelUnavailable",
     "TaskQuery",
     "WorkflowQuery",
 ]
-
-# A missing schema or table means agents-svc has not migrated yet: not ready, not a bug.
-_NOT_READY = (
-    psycopg2.OperationalError,
-    pg_errors.UndefinedTable,
-    pg_errors.InvalidSchemaName,
-    OSError,
-    TimeoutError,
-)
-
-
-class ReadModelUnavailable(Exception):
-    """Postgres cannot answer, or the agents schema is not there yet."""
 
 
 @dataclass(frozen=True)
@@ -120,39 +102,8 @@ def _agent_key(row: Sequence[Any]) -> tuple[datetime, str]:
     return row[10], str(row[0])
 
 
-class PgAgentsReadModel(WorkQueries):
+class PgAgentsReadModel(LazyPgPool, WorkQueries):
     """The read model over an aiopg pool, opened on first use (Postgres may start later)."""
-
-    def __init__(self, dsn: str, *, maxsize: int = 5, timeout_s: float = 5.0) -> None:
-        self._dsn = dsn
-        self._maxsize = maxsize
-        self._timeout_s = timeout_s
-        self._pool: aiopg.Pool | None = None
-        self._lock = asyncio.Lock()
-
-    async def _fetch(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-        try:
-            pool = await self._open()
-            async with pool.acquire() as conn, conn.cursor() as cur:
-                await cur.execute(sql, params)
-                return list(await cur.fetchall())
-        except _NOT_READY as exc:
-            raise ReadModelUnavailable(str(exc).strip() or type(exc).__name__) from exc
-
-    async def _open(self) -> aiopg.Pool:
-        async with self._lock:
-            if self._pool is None:
-                self._pool = await aiopg.create_pool(
-                    self._dsn, minsize=0, maxsize=self._maxsize, timeout=self._timeout_s
-                )
-            return self._pool
-
-    async def close(self) -> None:
-        """Close the pool, if it was opened."""
-        if self._pool is not None:
-            self._pool.close()
-            await self._pool.wait_closed()
-            self._pool = None
 
     async def agents(self, query: AgentQuery) -> Page:
         """Live agents in creation order, keyset-paged."""

@@ -16,10 +16,10 @@ from agents_svc.routes.readmodel import (
     AgentQuery,
     ExecutionQuery,
     PgAgentsReadModel,
-    ReadModelUnavailable,
     TaskQuery,
     WorkflowQuery,
 )
+from streams.readmodel_pool import ReadModelUnavailable
 from tests.integration.support.agents_events import (
     T0,
     USER,

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import aiopg
 import pytest
 
+from streams.readmodel_pool import ReadModelUnavailable
 from users_svc.migrations import migrate
-from users_svc.routes.readmodel import PgReadModel, ReadModelUnavailable, UserQuery, decode_cursor
+from users_svc.routes.readmodel import PgReadModel, UserQuery, decode_cursor
 
 pytestmark = pytest.mark.integration
 

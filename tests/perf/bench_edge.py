@@ -25,14 +25,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from streams.stack import ensure_stack
 from tests.integration.support.harness import free_port
-from tests.perf.launch import login, wait_for_user, wait_ready
+from tests.perf.launch import launch_platform, stop, wait_ready
 from tests.perf.load import open_loop
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -77,36 +76,13 @@ def main(args: argparse.Namespace) -> None:
     """Start the servers, run (a), (b) and (c), print the figures."""
     endpoints = ensure_stack(progress=lambda _m: None)
     state = Path(tempfile.mkdtemp(prefix="dafnck-bench-edge-"))
-    hello_port, edge_port, worker_base = free_port(), free_port(), free_port()
-    admin_email = f"bench-{uuid.uuid4().hex[:8]}@dafnck.local"
-    admin_password = f"Bench-{uuid.uuid4().hex}-Pw!"
-    env = {
-        **os.environ,
-        **endpoints.as_env(),
-        "DAFNCK_STATE_DIR": str(state),
-        "DAFNCK_WORKER_PORT_BASE": str(worker_base),
-        "DAFNCK_BOOTSTRAP_ADMIN_EMAIL": admin_email,
-        "DAFNCK_BOOTSTRAP_ADMIN_PASSWORD": admin_password,
-        # Limits high enough that the benchmark measures the limiter, not its refusals.
-        "DAFNCK_RATE_LIMITS": "/api/users/*=10000000/hour,/api/me=10000000/hour",
-        "DAFNCK_LOG_LEVEL": "WARNING",
-        "DAFNCK_TRUSTED_PROXY_HOPS": "1",
-    }
+    hello_port = free_port()
     hello = subprocess.Popen([sys.executable, "-c", HELLO_SERVER, str(hello_port)])
-    up_log = (state / "up.log").open("wb")
-    platform = subprocess.Popen(
-        [sys.executable, "-m", "streams", "up", "--port", str(edge_port)],
-        env=env,
-        cwd=REPO_ROOT,
-        stdout=up_log,
-        stderr=subprocess.STDOUT,
-    )
-    edge = f"http://127.0.0.1:{edge_port}"
+    # Limits high enough that the benchmark measures the limiter, not its refusals.
+    limits = {"DAFNCK_RATE_LIMITS": "/api/users/*=10000000/hour,/api/me=10000000/hour"}
+    platform, edge, token = launch_platform(endpoints.as_env(), state, limits)
     try:
         wait_ready(f"http://127.0.0.1:{hello_port}/", hello)
-        wait_ready(f"{edge}/ready", platform)
-        wait_for_user(endpoints.database_url, admin_email)
-        token = login(edge, admin_email, admin_password)
         auth = {"Authorization": f"Bearer {token}"}
         bare = wrk_rps(f"http://127.0.0.1:{hello_port}/", args.duration)
         print(f"(a) bare aiohttp hello world:     {bare:>9,.0f} requests/s")
@@ -130,11 +106,7 @@ def main(args: argparse.Namespace) -> None:
         )
     finally:
         hello.terminate()
-        platform.send_signal(2)
-        try:
-            platform.wait(60)
-        except subprocess.TimeoutExpired:
-            platform.kill()
+        stop(platform)
 
 
 if __name__ == "__main__":

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from streams.commands import Reply, ReplyError
+from streams.readmodel_pool import ReadModelUnavailable
 from users_svc.domain.api_keys import ApiKey
 from users_svc.domain.service_accounts import key_view
-from users_svc.routes.readmodel import ReadModelUnavailable
 from users_svc.routes.readmodel_access import RoleRow, StoredKey
 
 BUILTIN = ("admin", "operator", "member", "viewer")
@@ -65,8 +65,14 @@ class AccessService:
     def _CreateServiceAccount(self, d: dict[str, Any]) -> Any:
         now = self._now()
         account = {
-            "id": d["user_id"], "kind": "service", "email": None, "display_name": d["name"],
-            "roles": sorted(d["roles"]), "status": "active", "created_at": now, "updated_at": now,
+            "id": d["user_id"],
+            "kind": "service",
+            "email": None,
+            "display_name": d["name"],
+            "roles": sorted(d["roles"]),
+            "status": "active",
+            "created_at": now,
+            "updated_at": now,
         }
         self.rm.users_by_id.setdefault(d["user_id"], account)
         return 201, dict(self.rm.users_by_id[d["user_id"]])
@@ -79,8 +85,13 @@ class AccessService:
             return _no(422, "not_a_service_account", "user_id")
         expires = datetime.fromisoformat(d["expires_at"]) if d["expires_at"] else None
         key = ApiKey(
-            d["key_id"], d["user_id"], d["name"], tuple(d["scopes"]), d["secret_hash"],
-            datetime.now(UTC), expires,
+            d["key_id"],
+            d["user_id"],
+            d["name"],
+            tuple(d["scopes"]),
+            d["secret_hash"],
+            datetime.now(UTC),
+            expires,
         )
         self.rm.keys[key.prefix] = key
         return 201, key_view(key, datetime.now(UTC))
@@ -99,7 +110,10 @@ class AccessService:
         if d["name"] in self.rm.roles:
             return _no(409, "role_exists", "name")
         row = RoleRow(
-            d["name"], tuple(sorted(d["permissions"])), d["description"], d["defined_by"],
+            d["name"],
+            tuple(sorted(d["permissions"])),
+            d["description"],
+            d["defined_by"],
             datetime.now(UTC),
         )
         self.rm.roles[row.name] = row

@@ -11,12 +11,12 @@ from agents_svc.routes.readmodel import (
     AgentKeyRecord,
     AgentQuery,
     ExecutionQuery,
-    ReadModelUnavailable,
     TaskQuery,
     WorkflowQuery,
 )
 from streams.commands import Reply, ReplyError
 from streams.envelope import Envelope
+from streams.readmodel_pool import ReadModelUnavailable
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 

@@ -36,7 +36,7 @@ class FakeReadModel(AccessReadModel):
 
     def _check(self) -> None:
         if self.unavailable:
-            from users_svc.routes.readmodel import ReadModelUnavailable
+            from streams.readmodel_pool import ReadModelUnavailable
 
             raise ReadModelUnavailable("down")
 

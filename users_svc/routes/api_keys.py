@@ -20,6 +20,7 @@ from edge.commands import COMMAND_ID_HEADER, status_url
 from edge.core import problem
 from edge.openapi import documented
 from streams.commands import Pending
+from streams.readmodel_pool import ReadModelUnavailable
 from users_svc.domain.api_keys import IssuedApiKey, issue_api_key
 from users_svc.domain.errors import DomainError
 from users_svc.domain.service_accounts import key_view
@@ -32,7 +33,6 @@ from users_svc.routes.common import (
     user_id_param,
 )
 from users_svc.routes.identity import Identity, identity_of
-from users_svc.routes.readmodel import ReadModelUnavailable
 from users_svc.routes.schemas import ISSUE_API_KEY
 from users_svc.routes.send import ask, not_ready, succeeded
 from users_svc.routes.service_accounts import PENDING, service_account
@@ -68,8 +68,12 @@ async def _mint(
     owner = await identity.custom_roles.permissions(account["roles"])
     for _ in range(_ISSUE_ATTEMPTS):
         issued = issue_api_key(
-            owner_id=account["id"], name=body["name"], scopes=body["scopes"],
-            owner_permissions=owner, now=now, expires_at=_expiry(body),
+            owner_id=account["id"],
+            name=body["name"],
+            scopes=body["scopes"],
+            owner_permissions=owner,
+            now=now,
+            expires_at=_expiry(body),
         )
         # Key ids are 32 random bits: a clash is rare, but the id is the lookup key.
         if await identity.read_model.api_key(issued.record.prefix) is None:
@@ -190,7 +194,8 @@ async def revoke_key(request: web.Request) -> web.Response:
             await identity.revocations.deny_session(key_session(key_id))
         except REDIS_ERRORS:
             failed = problem(
-                503, "Service Unavailable",
+                503,
+                "Service Unavailable",
                 "the key is revoked, but its current tokens could not be; repeat the request",
                 code="revocation_unavailable",
             )

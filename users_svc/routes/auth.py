@@ -19,12 +19,13 @@ from edge.core import problem
 from edge.openapi import documented
 from edge.ratelimit.middleware import client_address
 from streams.commands import Pending
+from streams.readmodel_pool import ReadModelUnavailable
 from users_svc.domain.passwords import PasswordHashing
 from users_svc.domain.profile import normalize_email
 from users_svc.domain.throttle import check_login, throttle_keys
 from users_svc.routes.common import REDIS_ERRORS, count_failure, throttle_counters, throttled
 from users_svc.routes.identity import Identity, identity_of, in_thread
-from users_svc.routes.readmodel import Credentials, ReadModelUnavailable
+from users_svc.routes.readmodel import Credentials
 from users_svc.routes.schemas import LOGIN, REFRESH
 from users_svc.routes.send import ask, email_hash, not_ready, post, still_pending
 from users_svc.routes.tokens import mint_refresh, parse_family, parse_refresh, seal, unseal

@@ -16,11 +16,11 @@ from edge.auth.principal import Principal
 from edge.commands import outcome_response
 from edge.core import problem
 from streams.commands import Outcome
+from streams.readmodel_pool import ReadModelUnavailable
 from users_svc.domain.errors import DomainError
 from users_svc.domain.rbac import permissions_cover
 from users_svc.domain.throttle import FailureCounter, ThrottleKeys
 from users_svc.routes.identity import Identity
-from users_svc.routes.readmodel import ReadModelUnavailable
 
 POLL_S = 0.05
 REDIS_ERRORS = (RedisError, OSError, TimeoutError)

@@ -18,11 +18,11 @@ from edge.auth.routes import public
 from edge.body import describes_body, read_json
 from edge.core import problem
 from edge.openapi import documented
+from streams.readmodel_pool import ReadModelUnavailable
 from users_svc.domain.api_keys import parse_api_key, verify_api_key
 from users_svc.routes.api_keys import key_session
 from users_svc.routes.common import REDIS_ERRORS
 from users_svc.routes.identity import Identity, identity_of
-from users_svc.routes.readmodel import ReadModelUnavailable
 from users_svc.routes.schemas import TOKEN_REQUEST
 from users_svc.routes.send import not_ready
 

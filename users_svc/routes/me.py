@@ -12,6 +12,7 @@ from edge.body import accepts, json_body
 from edge.core import problem
 from edge.openapi import documented
 from edge.ratelimit.middleware import client_address
+from streams.readmodel_pool import ReadModelUnavailable
 from users_svc.domain.errors import DomainError
 from users_svc.domain.passwords import check_password, same_password
 from users_svc.domain.profile import clean_display_name
@@ -29,7 +30,6 @@ from users_svc.routes.common import (
     view_matches,
 )
 from users_svc.routes.identity import identity_of, in_thread
-from users_svc.routes.readmodel import ReadModelUnavailable
 from users_svc.routes.schemas import AUTHZ_CHECK, CHANGE_PASSWORD, UPDATE_USER
 from users_svc.routes.send import ask, not_ready, succeeded
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import uuid
 from collections.abc import Sequence
@@ -10,29 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-import aiopg
 import orjson
-import psycopg2
-from psycopg2 import errors as pg_errors
 
+from streams.readmodel_pool import LazyPgPool
 from users_svc.domain.api_keys import ApiKey
 from users_svc.routes.readmodel_access import AccessQueries, RoleRow, StoredKey
 
 _USER_COLUMNS = "id, email, display_name, roles, status, created_at, updated_at, kind"
-
-
-# A missing schema or table means the users worker has not migrated yet: not ready, not a bug.
-_NOT_READY = (
-    psycopg2.OperationalError,
-    pg_errors.UndefinedTable,
-    pg_errors.InvalidSchemaName,
-    OSError,
-    TimeoutError,
-)
-
-
-class ReadModelUnavailable(Exception):
-    """Postgres cannot answer, or the users schema is not there yet."""
 
 
 @dataclass(frozen=True)
@@ -136,39 +119,8 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-class PgReadModel(AccessQueries):
+class PgReadModel(LazyPgPool, AccessQueries):
     """The read model over an aiopg pool, opened on first use (Postgres may start later)."""
-
-    def __init__(self, dsn: str, *, maxsize: int = 5, timeout_s: float = 5.0) -> None:
-        self._dsn = dsn
-        self._maxsize = maxsize
-        self._timeout_s = timeout_s
-        self._pool: aiopg.Pool | None = None
-        self._lock = asyncio.Lock()
-
-    async def _fetch(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-        try:
-            pool = await self._open()
-            async with pool.acquire() as conn, conn.cursor() as cur:
-                await cur.execute(sql, params)
-                return list(await cur.fetchall())
-        except _NOT_READY as exc:
-            raise ReadModelUnavailable(str(exc).strip() or type(exc).__name__) from exc
-
-    async def _open(self) -> aiopg.Pool:
-        async with self._lock:
-            if self._pool is None:
-                self._pool = await aiopg.create_pool(
-                    self._dsn, minsize=0, maxsize=self._maxsize, timeout=self._timeout_s
-                )
-            return self._pool
-
-    async def close(self) -> None:
-        """Close the pool, if it was opened."""
-        if self._pool is not None:
-            self._pool.close()
-            await self._pool.wait_closed()
-            self._pool = None
 
     async def _credentials(self, column: str, value: str) -> Credentials | None:
         rows = await self._fetch(

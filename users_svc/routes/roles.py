@@ -17,12 +17,12 @@ from edge.body import accepts, json_body
 from edge.core import problem
 from edge.openapi import documented
 from streams.commands import Pending
+from streams.readmodel_pool import ReadModelUnavailable
 from users_svc.domain.errors import DomainError
 from users_svc.domain.rbac import BUILTIN_ROLES, define_custom_role
 from users_svc.domain.roles import role_key
 from users_svc.routes.common import beyond_caller, domain_problem, respond, settle
 from users_svc.routes.identity import Identity, identity_of
-from users_svc.routes.readmodel import ReadModelUnavailable
 from users_svc.routes.schemas import DEFINE_ROLE, ROLE_PATTERN
 from users_svc.routes.send import ask, not_ready, succeeded
 
@@ -122,8 +122,11 @@ async def delete_role(request: web.Request) -> web.Response:
         return problem(404, "Not Found", f"no role {name}", code="role_not_found")
     if name in BUILTIN_ROLES:
         return problem(
-            422, "Unprocessable Content", f"{name!r} is a built-in role; it cannot be deleted",
-            code="role_name_reserved", field="name",
+            422,
+            "Unprocessable Content",
+            f"{name!r} is a built-in role; it cannot be deleted",
+            code="role_name_reserved",
+            field="name",
         )
     data = {"name": name, "deleted_by": require_principal(request).sub}
     outcome = await ask(request, "DeleteRole", role_key(name), data)
@@ -132,4 +135,3 @@ async def delete_role(request: web.Request) -> web.Response:
     elif isinstance(outcome, Pending):
         identity.custom_roles.invalidate()
     return respond(outcome)
-

@@ -12,8 +12,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 
+from streams.readmodel_pool import ReadModelUnavailable
 from users_svc.domain.rbac import BUILTIN_ROLES, CustomRole, effective_permissions
-from users_svc.routes.readmodel import ReadModelUnavailable
 from users_svc.routes.readmodel_access import RoleRow
 
 Loader = Callable[[], Awaitable[list[RoleRow]]]

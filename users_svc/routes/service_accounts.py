@@ -17,9 +17,9 @@ from edge.auth.routes import requires
 from edge.body import accepts, json_body
 from edge.core import problem
 from edge.openapi import documented
+from streams.readmodel_pool import ReadModelUnavailable
 from users_svc.routes.common import respond, settle, user_id_param, view_matches
 from users_svc.routes.identity import Identity, identity_of
-from users_svc.routes.readmodel import ReadModelUnavailable
 from users_svc.routes.schemas import CREATE_SERVICE_ACCOUNT
 from users_svc.routes.send import ask, not_ready, succeeded
 from users_svc.routes.users import PAGE_QUERY, list_accounts
@@ -74,9 +74,7 @@ async def create_service_account(request: web.Request) -> web.Response:
     return response
 
 
-@documented(
-    tag="service-accounts", responses={200: "A page of service accounts"}, query=PAGE_QUERY
-)
+@documented(tag="service-accounts", responses={200: "A page of service accounts"}, query=PAGE_QUERY)
 @requires("users:read")
 async def list_service_accounts(request: web.Request) -> web.Response:
     """List service accounts, oldest first (the same filters and pages as /api/users)."""

@@ -13,6 +13,7 @@ from edge.body import accepts, json_body
 from edge.core import problem
 from edge.openapi import QueryParam, documented
 from streams.commands import Pending
+from streams.readmodel_pool import ReadModelUnavailable
 from users_svc.domain.errors import DomainError
 from users_svc.domain.profile import clean_display_name
 from users_svc.domain.rbac import BUILTIN_ROLES
@@ -28,7 +29,7 @@ from users_svc.routes.common import (
     view_matches,
 )
 from users_svc.routes.identity import Identity, identity_of
-from users_svc.routes.readmodel import ReadModelUnavailable, UserQuery, decode_cursor
+from users_svc.routes.readmodel import UserQuery, decode_cursor
 from users_svc.routes.schemas import (
     ASSIGN_ROLE,
     CREATE_USER,
