@@ -16,6 +16,7 @@ from agents_svc.domain.views import effective_capabilities, effective_capacity
 
 ACCEPTING = frozenset({"online", "busy"})
 SCAN_LIMIT = 500  # queued tasks looked at per project per turn; bounds a turn's cost
+AVOID_FIELD = "avoid_agent_id"  # on a task record: the agent it was redistributed away from
 
 
 def available(dec: Decision, exclude: frozenset[str] = frozenset()) -> dict[str, Record]:
@@ -49,7 +50,7 @@ def choose_agent(dec: Decision, task: Record, free: dict[str, Record]) -> Record
 def dispatch(dec: Decision, exclude: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """Assign queued tasks while any agent can take one; returns (task id, agent id) pairs.
 
-    ``exclude`` maps a task id to an agent it should not go back to when another can take it.
+    ``exclude`` maps a task id to an agent it must not go to (as a task's ``avoid_agent_id``).
     """
     made: list[tuple[str, str]] = []
     free = available(dec)
@@ -83,13 +84,11 @@ def _next_in(
         task = dec.state.get(TASK + task_id)
         if task is None or (task.get("not_before") or 0) > dec.now:
             continue
-        avoid = exclude.get(task_id)
-        candidates = free
-        if avoid is not None and len(free) > 1:
-            candidates = {k: v for k, v in free.items() if k != avoid}
+        # A task taken away from an agent (redistributed) never goes back to it by itself:
+        # it waits for another agent, or for an operator's explicit AssignTask.
+        avoid = exclude.get(task_id) or task.get(AVOID_FIELD)
+        candidates = free if avoid is None else {k: v for k, v in free.items() if k != avoid}
         agent = choose_agent(dec, task, candidates)
-        if agent is None and avoid is not None:
-            agent = choose_agent(dec, task, free)
         if agent is not None:
             return task, agent
     return None, None

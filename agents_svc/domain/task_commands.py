@@ -12,7 +12,7 @@ from typing import Any
 from agents_svc.domain import executions
 from agents_svc.domain.agents import get_agent, satisfiable
 from agents_svc.domain.decision import Decision
-from agents_svc.domain.dispatch import ACCEPTING, dispatch
+from agents_svc.domain.dispatch import ACCEPTING, AVOID_FIELD, dispatch
 from agents_svc.domain.errors import conflict, not_active, unprocessable
 from agents_svc.domain.state import ACTIVE, Record
 from agents_svc.domain.tasks import (
@@ -108,7 +108,9 @@ def redistribute(dec: Decision, data: dict[str, Any]) -> None:
     for task in sorted(chosen, key=lambda t: t["seq"]):
         if task["status"] in ACTIVE:
             previous[task["id"]] = task["agent_id"]
-            executions.release_task(dec, task, "redistributed")
+            released = executions.release_task(dec, task, "redistributed")
+            # Remembered past this dispatch round: a later one must not hand it back either.
+            dec.update(task_key(released["id"]), **{AVOID_FIELD: task["agent_id"]})
     made = dict(dispatch(dec, exclude=previous))
     dec.reply(
         {

@@ -91,6 +91,7 @@ def assign(dec: Decision, task: Record, agent_id: str, by: str = SCHEDULER) -> R
         attempt=attempt,
         assigned_at=dec.now,
         not_before=None,
+        avoid_agent_id=None,
     )
     dec.event(
         "TaskAssigned",

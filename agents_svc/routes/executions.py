@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from agents_svc.routes.common import (
@@ -21,15 +23,19 @@ from agents_svc.routes.common import (
     succeeded,
     uuid_param,
 )
-from agents_svc.routes.deps import agents_of
+from agents_svc.routes.deps import Agents, agents_of
 from agents_svc.routes.readmodel import ExecutionQuery
 from agents_svc.routes.schemas import REASON
 from edge.auth.middleware import require_principal
 from edge.auth.routes import requires
 from edge.body import accepts, json_body
+from edge.commands import COMMAND_ID_HEADER
+from edge.core import problem
 from edge.openapi import QueryParam, documented
+from streams.commands import Completed, Outcome
 
 EXECUTION_STATUSES = ("running", "paused", "completed", "failed", "cancelled")
+TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})
 _CONTROL = {
     200: "The execution",
     404: "No such execution",
@@ -88,6 +94,9 @@ async def _control(request: web.Request, type_name: str) -> web.Response:
         "reason": json_body(request).get("reason"),
     }
     outcome = await ask(request, type_name, data)
+    finished = await _finished_instead(agents, execution_id, outcome)
+    if finished is not None:
+        return finished
     reply = succeeded(outcome)
     if reply is not None:
 
@@ -101,6 +110,39 @@ async def _control(request: web.Request, type_name: str) -> web.Response:
 
         await settle(shown, agents.read_your_writes_s)
     return respond(outcome)
+
+
+async def _finished_instead(
+    agents: Agents, execution_id: str, outcome: Outcome | web.Response
+) -> web.Response | None:
+    """409 with its state for an execution that finished, which the scheduler has forgotten."""
+    if not isinstance(outcome, Completed) or outcome.reply.error is None:
+        return None
+    if outcome.reply.error.code != "execution_not_found":
+        return None
+    seen: list[dict[str, Any] | None] = []
+
+    async def settled() -> bool:
+        # The scheduler forgot it on finishing: the read model may still be catching up.
+        view = await agents.read_model.execution(execution_id)
+        seen.append(view)
+        return view is None or view["status"] in TERMINAL_STATUSES
+
+    await settle(settled, agents.read_your_writes_s)
+    view = seen[-1] if seen else None
+    if view is None or view["status"] not in TERMINAL_STATUSES:
+        return None
+    response = problem(
+        409,
+        "Conflict",
+        f"execution is {view['status']}",
+        code="invalid_transition",
+        field="execution_id",
+        execution_status=view["status"],
+        command_id=outcome.reply.command_id,
+    )
+    response.headers[COMMAND_ID_HEADER] = outcome.reply.command_id
+    return response
 
 
 @documented(tag="workflows", responses=_CONTROL)

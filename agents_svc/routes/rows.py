@@ -151,7 +151,8 @@ def task_view(row: Sequence[Any]) -> dict[str, Any]:
         "attempt": attempt,
         "failures": failures,
         "max_attempts": max_attempts,
-        "progress": progress,
+        # Agents report progress while working and rarely a last 1.0; done is done.
+        "progress": 1.0 if status == "completed" else progress,
         "output": output,
         "error": error,
         "execution_id": _id(execution_id),

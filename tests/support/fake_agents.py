@@ -271,7 +271,8 @@ class FakeScheduler:
 
     def _control(self, d: dict[str, Any], status: str) -> Any:
         execution = self.rm.executions_by_id.get(d["execution_id"])
-        if execution is None:
+        # Like the scheduler, which forgets an execution once it has finished.
+        if execution is None or execution["status"] in ("completed", "failed", "cancelled"):
             return self._no(404, "execution_not_found")
         execution.update(status=status, updated_at=self._now())
         return 200, execution

@@ -185,7 +185,7 @@ def test_redistribute_leaves_a_task_pending_when_nobody_can_take_it(world: World
     assert rec is not None and rec["status"] == "pending"
 
 
-def test_redistribute_returns_to_the_same_agent_when_no_other_can_take_it(world: World) -> None:
+def test_redistribute_never_hands_a_task_back_to_the_agent_it_came_from(world: World) -> None:
     source = world.agent("Source", ["x"])
     task_id = world.submit(["x"])
     world.agent("Unfit", ["y"])
@@ -193,8 +193,23 @@ def test_redistribute_returns_to_the_same_agent_when_no_other_can_take_it(world:
     resource = world.answer("RedistributeTasks", from_agent_id=source, by=world.user)
 
     assert resource["assignments"] == [
-        {"task_id": task_id, "from_agent_id": source, "to_agent_id": source}
+        {"task_id": task_id, "from_agent_id": source, "to_agent_id": None}
     ]
+    # Later dispatch rounds (the clock, other work) leave it queued, not back on the source.
+    world.tick()
+    world.submit(["y"])
+    rec = world.task(task_id)
+    assert rec is not None and rec["status"] == "pending" and world.holder(task_id) is None
+
+
+def test_a_redistributed_task_goes_to_the_next_agent_that_can_take_it(world: World) -> None:
+    source = world.agent("Source", ["x"])
+    task_id = world.submit(["x"])
+    world.ok("RedistributeTasks", from_agent_id=source, by=world.user)
+
+    target = world.agent("Target", ["x"])
+
+    assert world.holder(task_id) == target
 
 
 # -- cancel -----------------------------------------------------------------------------
