@@ -62,6 +62,7 @@ class EventPipeline:
         retry: RetryPolicy | None = None,
         aggregates: AggregateStore | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        replies: TopicSpec | None = None,
     ) -> None:
         self.service = service
         self.topic = topic
@@ -71,6 +72,9 @@ class EventPipeline:
         self.retry = retry or RetryPolicy()
         self.aggregates = aggregates
         self._sleep = sleep
+        # Where a dead-lettered command is answered as rejected (see
+        # streams.commands.dead_letter_reply); None on topics nobody waits on.
+        self.replies = replies or _catalog_replies(topic, service)
         # Metric children resolved once: labels() is a dict lookup plus a lock per call.
         self._consumed = {
             outcome: EVENTS_CONSUMED.labels(service, topic.name, outcome)
@@ -195,9 +199,41 @@ class EventPipeline:
             },
         )
         await deadletter.dead_letter(self.sender, self.topic, record, failure, self.service)
+        if self.replies is not None:
+            # After the dead letter: a caller is never told "rejected" for a command that
+            # was not set aside.
+            await self._answer_dead_lettered(record, failure, self.replies)
         EVENTS_DEAD_LETTERED.labels(self.service, self.topic.name, failure.reason).inc()
         self._consumed["dead-lettered"].inc()
         return "dead-lettered"
+
+
+    async def _answer_dead_lettered(
+        self, record: Record, failure: Failure, replies: TopicSpec
+    ) -> None:
+        from streams.commands.dead_letter_reply import dead_letter_reply  # imports this module
+
+        try:
+            answer = dead_letter_reply(
+                record,
+                failure,
+                topic=self.topic,
+                replies=replies,
+                service=self.service,
+                registry=self.registry,
+            )
+        except Exception as exc:
+            # The record is dead-lettered either way; the missing answer is worth a line.
+            log.error("dead-lettered command not answered", extra={"error": repr(exc)})
+            return
+        if answer is not None:
+            await self.sender.send(answer.topic, answer.key, answer.value, answer.headers)
+
+
+def _catalog_replies(topic: TopicSpec, service: str) -> TopicSpec | None:
+    from streams.commands.dead_letter_reply import catalog_replies_for  # imports this module
+
+    return catalog_replies_for(topic, service)
 
 
 def _stored(out: Emitted) -> StoredOutput:

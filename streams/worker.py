@@ -35,6 +35,7 @@ def consume(
     registry: SchemaRegistry | None = None,
     concurrency: int = 1,
     table: MutableMapping[str, Any] | None = None,
+    replies: TopicSpec | None = None,
 ) -> EventPipeline:
     """Consume ``topic`` in a Faust agent that runs every record through an EventPipeline.
 
@@ -45,6 +46,8 @@ def consume(
     ``table`` (from ``aggregate_table``) shares one aggregate table between topics that are
     co-partitioned: same partition count, keyed by the same aggregate ids. A record then sees
     the state the other topic's records left under its key.
+
+    ``replies``: where a dead-lettered command is answered (default: the catalog's).
     """
     settings: WorkerSettings = app.dafnck_settings  # type: ignore[attr-defined]
     aggregates = None
@@ -63,6 +66,7 @@ def consume(
         sender=FaustSender(app),
         retry=settings.retry,
         aggregates=aggregates,
+        replies=replies,
     )
     source = app.topic(
         topic.name,

@@ -117,7 +117,7 @@ async def test_invalid_command_data_is_refused_at_the_edge_naming_the_field(
     assert "X-Command-Id" not in response.headers  # nothing was sent
 
 
-async def test_an_invalid_command_envelope_is_dead_lettered_and_gets_no_reply(
+async def test_an_invalid_command_envelope_is_dead_lettered_and_answered_rejected(
     run: cw.CommandRun,
 ) -> None:
     spec = cw.commands_topic(run.prefix)
@@ -135,11 +135,13 @@ async def test_an_invalid_command_envelope_is_dead_lettered_and_gets_no_reply(
     [record] = dead(await read_until(run.bootstrap, spec.dlq, lambda rs: bool(dead(rs))))
     assert headers_of(record)[deadletter.REASON] == deadletter.SCHEMA_INVALID
     assert decode(record.value).id == bad.id
-    # Handled in order after the bad one: had the bad one been answered, that came first.
-    await _replies_to(run, good.id)
-    replies = await _records(
-        run,
-        cw.replies_topic(run.prefix).name,
-        lambda rs: any(r.key == good.id.encode() for r in rs),
-    )
-    assert bad.id not in {r.causationid for r in replies}
+    # Its caller is owed an answer: rejected, with the dead-letter reason and the field.
+    [answer] = await _replies_to(run, bad.id)
+    rejected = decode(answer.value)
+    assert rejected.type == "CommandRejected" and rejected.causationid == bad.id
+    assert rejected.data["status"] == "rejected" and rejected.data["http_status"] == 422
+    assert rejected.data["error"]["code"] == "schema_invalid"
+    assert rejected.data["error"]["field"] == "name"
+    # The good one after it is carried out as usual.
+    [ok] = await _replies_to(run, good.id)
+    assert decode(ok.value).type == "CommandSucceeded"

@@ -1,7 +1,8 @@
 """A command-handling Faust worker on throwaway topics, run as a subprocess by command tests.
 
 It consumes ``<prefix>-commands`` and answers ``CreateThing`` on ``<prefix>-replies``: 201
-with ``{id, name}``, or 409 ``name_taken`` when the name exists. A thing's aggregate is keyed
+with ``{id, name}``, or 409 ``name_taken`` when the name exists; a name starting with
+``poison-`` fails every attempt, so the command is dead-lettered. A thing's aggregate is keyed
 by its name (the command's subject), so "name taken" is a check of that aggregate's state.
 """
 
@@ -45,6 +46,7 @@ from tests.integration.support.harness import KernelRun
 from topics import Compatibility, TopicKind, TopicSpec
 
 CREATE_THING = "CreateThing"
+POISON_PREFIX = "poison-"  # a thing named so makes the handler fail on every attempt
 
 
 def service_id(prefix: str) -> str:
@@ -220,6 +222,8 @@ def main() -> None:
 
     async def create_thing(ctx: HandlerContext) -> None:
         name = ctx.data["name"]
+        if name.startswith(POISON_PREFIX):
+            raise RuntimeError(f"{name} always fails")  # dead-lettered after every attempt
         if ctx.state is not None:
             raise Rejection(409, "name_taken", f"a thing named {name!r} exists", field="name")
         # Derived from the command id: the same command always yields the same thing.
@@ -231,6 +235,7 @@ def main() -> None:
         commands_topic(prefix),
         {CREATE_THING: replying(create_thing, topic=replies)},
         registry=registry,
+        replies=replies,
     )
     assert pipeline.aggregates is not None
     table = pipeline.aggregates.table
