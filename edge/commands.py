@@ -19,8 +19,11 @@ from aiokafka.errors import KafkaError
 from redis.exceptions import RedisError
 
 from edge.core import CORRELATION_ID, problem
+from edge.unavailable import RETRY_AFTER_S as UNAVAILABLE_RETRY_AFTER_S
 from streams.commands import (
     CommandBus,
+    CommandInDoubt,
+    CommandNotSent,
     CommandStatus,
     Completed,
     IdempotencyConflict,
@@ -120,9 +123,17 @@ async def send_command(
             code="idempotency_key_reused",
             command_id=exc.command_id,
         )
-    except (KafkaError, RedisError, OSError):
-        log.exception("command not sent", extra={"type": type})
-        return unavailable()
+    except CommandNotSent as exc:
+        log.warning("command not sent", extra={"type": type, "error": str(exc)})
+        return unavailable(exc.dependency)
+    except CommandInDoubt as exc:
+        return in_doubt(exc.command_id)
+    except RedisError:
+        log.warning("command not sent", extra={"type": type}, exc_info=True)
+        return unavailable("redis")
+    except (KafkaError, OSError):
+        log.warning("command not sent", extra={"type": type}, exc_info=True)
+        return unavailable("kafka")
 
 
 async def command_status(request: web.Request) -> web.Response:
@@ -132,8 +143,8 @@ async def command_status(request: web.Request) -> web.Response:
     try:
         known = await commands.bus.status(command_id)
     except RedisError:
-        log.exception("command status unavailable", extra={"command_id": command_id})
-        return unavailable()
+        log.warning("command status unavailable", extra={"command_id": command_id})
+        return unavailable("redis")
     # Another principal's command is as good as unknown: its result may hold their data.
     if known is None or known.actor not in (None, commands.actor_of(request)):
         return problem(404, "Not Found", f"no command {command_id} (unknown or expired)")
@@ -213,15 +224,38 @@ def invalid_command(exc: SchemaViolation) -> web.Response:
     return problem(422, "Unprocessable Content", exc.detail, **extra)
 
 
-def unavailable() -> web.Response:
-    """503: the command machinery cannot be reached; retrying (same key) is safe."""
+def unavailable(dependency: str | None = None) -> web.Response:
+    """503: the command machinery cannot be reached; nothing was sent, retrying is safe."""
+    cause = f"{dependency} is unavailable: " if dependency else ""
+    extra: dict[str, object] = {"code": "commands_unavailable"}
+    if dependency is not None:
+        extra["dependency"] = dependency
     response = problem(
         503,
         "Service Unavailable",
-        f"commands cannot be sent right now; retry with the same {IDEMPOTENCY_HEADER}",
-        code="commands_unavailable",
+        f"{cause}the command was not sent; retry later (with the same {IDEMPOTENCY_HEADER})",
+        **extra,
     )
-    response.headers["Retry-After"] = RETRY_AFTER_S
+    response.headers["Retry-After"] = UNAVAILABLE_RETRY_AFTER_S
+    return response
+
+
+def in_doubt(command_id: str) -> web.Response:
+    """503: queued but not acknowledged by Kafka in time; its status URL says what became of it."""
+    url = status_url(command_id)
+    response = problem(
+        503,
+        "Service Unavailable",
+        "kafka did not acknowledge the command in time; it is carried out if Kafka comes "
+        f"back soon, see {url}; retry only with the same {IDEMPOTENCY_HEADER}",
+        code="command_in_doubt",
+        dependency="kafka",
+        command_id=command_id,
+        status_url=url,
+    )
+    response.headers["Retry-After"] = UNAVAILABLE_RETRY_AFTER_S
+    response.headers[COMMAND_ID_HEADER] = command_id
+    response.headers["Location"] = url
     return response
 
 

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from edge.unavailable import RETRY_AFTER_S as UNAVAILABLE_RETRY_AFTER_S
+from edge.unavailable import unavailable_dependency
+
 log = logging.getLogger("dafnck.edge")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PROBLEM_JSON = "application/problem+json"
@@ -92,9 +95,27 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         for name in ("Retry-After", "WWW-Authenticate"):
             if name in exc.headers:
                 response.headers[name] = exc.headers[name]
-    except Exception:
-        log.exception("unhandled error", extra={"request_id": request_id})
-        response = problem(500, "Internal Server Error", "unexpected error", request_id=request_id)
+    except Exception as exc:
+        dependency = unavailable_dependency(exc)
+        if dependency is None:
+            log.exception("unhandled error", extra={"request_id": request_id})
+            response = problem(
+                500, "Internal Server Error", "unexpected error", request_id=request_id
+            )
+        else:
+            # An outage, not a bug: the client is told when to come back.
+            log.warning(
+                "dependency unavailable",
+                extra={"request_id": request_id, "dependency": dependency, "error": repr(exc)},
+            )
+            response = problem(
+                503,
+                "Service Unavailable",
+                f"{dependency} is unavailable; retry later",
+                code="dependency_unavailable",
+                dependency=dependency,
+            )
+            response.headers["Retry-After"] = UNAVAILABLE_RETRY_AFTER_S
     elapsed = time.perf_counter() - started
     route = _route_name(request)
     metrics.requests.labels(request.method, route, str(response.status)).inc()

@@ -20,10 +20,13 @@ from edge.auth.wiring import EdgeSecurity, SecuritySettings
 from edge.commands import install_commands
 from edge.core import EdgeConfig
 from streams.commands import CommandBus
+from streams.commands.client import DEFAULT_SEND_TIMEOUT_S
 from users_svc import http as users_http
 from users_svc.bootstrap import bootstrap_contexts
 
 REDIS_TIMEOUT_S = 5.0
+# How long a request may take to get its command into Kafka before answering 503.
+SEND_TIMEOUT_ENV = "DAFNCK_EDGE_SEND_TIMEOUT_S"
 
 
 def with_signup_limit(settings: SecuritySettings) -> SecuritySettings:
@@ -81,7 +84,11 @@ class EdgeServices:
             users_http.RbacPermissions(identity.custom_roles),
             jwks,
         )
-        bus = CommandBus(config.kafka_bootstrap, redis)
+        bus = CommandBus(
+            config.kafka_bootstrap,
+            redis,
+            send_timeout_s=float(env.get(SEND_TIMEOUT_ENV, str(DEFAULT_SEND_TIMEOUT_S))),
+        )
         agents = agents_http.connect(config.database_url, env)
         return cls(
             security, bus, identity, closers=[redis.aclose], agents=agents,

@@ -88,6 +88,10 @@ class EventPublisher:
             topic.name, encode(envelope), key=envelope.subject.encode(), headers=headers
         )
 
+    async def reachable(self) -> bool:
+        """True when a metadata request reaches the cluster (sends no record)."""
+        return bool(await self._started().client.force_metadata_update())
+
     async def send_raw(
         self, topic: str, value: bytes, *, key: bytes | None = None, headers: Headers | None = None
     ) -> tuple[int, int]:

@@ -9,6 +9,7 @@ command's status URL when the deadline passes first.
 from __future__ import annotations
 
 from streams.commands.client import CommandBus, Completed, Outcome, Pending, default_reply_topics
+from streams.commands.gate import CommandInDoubt, CommandNotSent
 from streams.commands.idempotency import (
     IdempotencyConflict,
     IdempotencyKey,
@@ -34,6 +35,8 @@ __all__ = [
     "REPLY_TYPES",
     "SUCCEEDED",
     "CommandBus",
+    "CommandInDoubt",
+    "CommandNotSent",
     "CommandStatus",
     "Completed",
     "IdempotencyConflict",

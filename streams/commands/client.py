@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from redis.asyncio import Redis
 
 import topics
+from streams.commands.gate import CommandInDoubt, CommandNotSent, KafkaGate
 from streams.commands.idempotency import IdempotencyKey, IdempotencyStore
 from streams.commands.listener import ReplyListener
 from streams.commands.replies import Reply, replies_topic_name
@@ -25,7 +27,11 @@ from streams.registry import SchemaRegistry
 from topics import TopicSpec
 
 DEFAULT_TIMEOUT_S = 5.0
+# How long getting a command into Kafka may take (Redis bookkeeping, then Kafka's ack) before
+# the caller is told it is unavailable; within DEFAULT_TIMEOUT_S, the whole request's deadline.
+DEFAULT_SEND_TIMEOUT_S = 3.0
 REPLIES_KIND = "replies"
+T = TypeVar("T")
 
 log = logging.getLogger("dafnck.commands")
 
@@ -65,14 +71,18 @@ class CommandBus:
         registry: SchemaRegistry | None = None,
         source: str = "/dafnck/edge",
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        send_timeout_s: float = DEFAULT_SEND_TIMEOUT_S,
     ) -> None:
         reply_topics = default_reply_topics() if replies is None else tuple(replies)
         self.timeout_s = timeout_s
+        self.send_timeout_s = send_timeout_s
         self.publisher = EventPublisher(bootstrap, source=source, registry=registry)
+        self.gate = KafkaGate(self.publisher.reachable)
         self.records = CommandRecords(redis)
         self.idempotency = IdempotencyStore(redis)
         self._reply_topics = frozenset(t.name for t in reply_topics)
         self.listener = ReplyListener(bootstrap, sorted(self._reply_topics), self._record)
+        self._cleanups: set[asyncio.Future[None]] = set()
 
     async def start(self) -> None:
         """Start listening (positions pinned) before the first command can be sent."""
@@ -123,20 +133,27 @@ class CommandBus:
         """Publish a built command and await its reply until the deadline."""
         # With an idempotency key already used for the same request nothing is published:
         # the first command's outcome is awaited instead (IdempotencyConflict if it differs).
-        deadline = asyncio.get_running_loop().time() + (timeout_s or self.timeout_s)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (timeout_s or self.timeout_s)
+        sent_by = min(deadline, loop.time() + self.send_timeout_s)
         if idempotency is not None:
-            earlier = await self.idempotency.claim(idempotency, envelope.id)
+            claim = self.idempotency.claim(idempotency, envelope.id)
+            earlier = await _within(sent_by, "redis", claim)
             if earlier is not None:
                 return await self.wait(earlier, deadline=deadline)
         # Registered before publishing: the reply can arrive before the publish is acked.
         waiter = self.listener.expect(envelope.id)
         try:
             try:
-                await self.records.put_pending(envelope.id, envelope.type, envelope.actor)
-                await self.publisher.publish(spec, envelope)
+                await self.gate.admit()
+                pending = self.records.put_pending(envelope.id, envelope.type, envelope.actor)
+                await _within(sent_by, "redis", pending)
+                # Queued within the deadline, or not at all (metadata of a topic never seen).
+                queued = await _within(sent_by, "kafka", self.publisher.send_soon(spec, envelope))
             except Exception:
                 await self._unsend(envelope.id, idempotency)
                 raise
+            await self._acknowledged(queued, envelope.id, idempotency, sent_by)
             return await self._await(waiter, envelope.id, deadline)
         finally:
             self.listener.forget(envelope.id, waiter)
@@ -168,6 +185,37 @@ class CommandBus:
         except TimeoutError:
             return Pending(command_id)
 
+    async def _acknowledged(
+        self,
+        queued: asyncio.Future[Any],
+        command_id: str,
+        idempotency: IdempotencyKey | None,
+        sent_by: float,
+    ) -> None:
+        remaining = max(sent_by - asyncio.get_running_loop().time(), 0.0)
+        try:
+            await asyncio.wait_for(asyncio.shield(queued), remaining)
+        except TimeoutError:
+            # Still in the producer's buffer: delivered if Kafka returns while we run. Its key
+            # and status stay, so a retry with the same key cannot send it twice, unless the
+            # delivery fails for good, when the command is forgotten as never sent.
+            self.gate.close(f"command {command_id} not acknowledged in time")
+            queued.add_done_callback(
+                lambda done: self._undelivered(done, command_id, idempotency)
+            )
+            raise CommandInDoubt(command_id) from None
+        except Exception:
+            await self._unsend(command_id, idempotency)
+            raise
+
+    def _undelivered(
+        self, done: asyncio.Future[Any], command_id: str, idempotency: IdempotencyKey | None
+    ) -> None:
+        if done.cancelled() or done.exception() is not None:
+            task = asyncio.ensure_future(self._unsend(command_id, idempotency))
+            self._cleanups.add(task)
+            task.add_done_callback(self._cleanups.discard)
+
     async def _record(self, envelope: Envelope, reply: Reply) -> None:
         await self.records.put_reply(reply, actor=envelope.actor, reply_id=envelope.id)
 
@@ -180,3 +228,12 @@ class CommandBus:
                 await self.idempotency.release(idempotency, command_id)
         except Exception:
             log.exception("cleaning up an unsent command failed", extra={"command_id": command_id})
+
+
+async def _within(deadline: float, dependency: str, step: Awaitable[T]) -> T:
+    """``step``'s result, or CommandNotSent naming ``dependency`` when it misses the deadline."""
+    remaining = deadline - asyncio.get_running_loop().time()
+    try:
+        return await asyncio.wait_for(step, max(remaining, 0.0))
+    except TimeoutError:
+        raise CommandNotSent(dependency, f"{dependency} did not answer in time") from None

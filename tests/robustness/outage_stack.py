@@ -1,0 +1,34 @@
+"""Stopping and restarting one server of the local stack, as an outage would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streams.stack import Endpoints, ensure_stack
+from streams.stack.component import Component, StackContext
+from streams.stack.kafka import KafkaComponent
+from streams.stack.paths import StackPaths, resolve_state_dir
+from streams.stack.postgres import PostgresComponent
+from streams.stack.redis_server import RedisComponent
+from streams.stack.state import StackState, load_state, state_lock
+
+COMPONENTS: dict[str, type[Component]] = {
+    "kafka": KafkaComponent,
+    "postgres": PostgresComponent,
+    "redis": RedisComponent,
+}
+
+
+def stop_component(state_dir: Path, name: str) -> None:
+    """Stop one server the stack in ``state_dir`` started; the others keep running."""
+    paths = StackPaths(resolve_state_dir(state_dir))
+    with state_lock(paths):
+        ctx = StackContext(paths, load_state(paths) or StackState())
+        stopped = COMPONENTS[name]().stop(ctx)
+        ctx.save()
+    assert stopped, f"{name} was not running in {state_dir}"
+
+
+def restart_stack(state_dir: Path) -> Endpoints:
+    """Start whatever is stopped again (on its old port and data) and wait until ready."""
+    return ensure_stack(state_dir, progress=lambda _line: None)
