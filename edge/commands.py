@@ -18,8 +18,7 @@ from aiohttp import web
 from aiokafka.errors import KafkaError
 from redis.exceptions import RedisError
 
-from edge.core import CORRELATION_ID, problem
-from edge.unavailable import RETRY_AFTER_S as UNAVAILABLE_RETRY_AFTER_S
+from edge.core import CORRELATION_ID, UNAVAILABLE_RETRY_AFTER_S, problem
 from streams.commands import (
     CommandBus,
     CommandInDoubt,

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from edge.unavailable import RETRY_AFTER_S as UNAVAILABLE_RETRY_AFTER_S
-from edge.unavailable import unavailable_dependency
+from streams.outages import outage_of
 
 log = logging.getLogger("dafnck.edge")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PROBLEM_JSON = "application/problem+json"
+UNAVAILABLE_RETRY_AFTER_S = "5"  # a broker or database restart takes seconds, not one
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
             if name in exc.headers:
                 response.headers[name] = exc.headers[name]
     except Exception as exc:
-        dependency = unavailable_dependency(exc)
+        dependency = outage_of(exc)
         if dependency is None:
             log.exception("unhandled error", extra={"request_id": request_id})
             response = problem(

@@ -9,7 +9,8 @@ bad record and never drops one silently.
 Retry policy: a handler exception is retried ``RetryPolicy.attempts`` times in total with
 exponential backoff, holding the partition (so per-key order is kept); after the last
 attempt, or at once for ``PermanentError``, the record is dead-lettered as
-``handler-error``.
+``handler-error``. A handler that meets Postgres or Redis down (``streams.outages``) is
+retried until the dependency answers, never dead-lettered for it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from streams.metrics import (
     HANDLER_LATENCY,
     HANDLER_RETRIES,
 )
+from streams.outages import outage_of
 from streams.records import Record, Sender
 from streams.registry import SchemaRegistry, SchemaViolation
 from streams.settings import RetryPolicy
@@ -44,6 +46,7 @@ from topics import TopicSpec
 Handler = Callable[[HandlerContext], Awaitable[None]]
 Outcome = Literal["handled", "ignored", "duplicate", "dead-lettered"]
 CORRELATION_HEADER = "correlationid"
+OUTAGE_LOG_EVERY = 20  # while waiting out an outage, one line per this many tries
 
 log = logging.getLogger("dafnck.pipeline")
 
@@ -114,8 +117,10 @@ class EventPipeline:
 
         trace = trace_from_headers(record.headers) or new_trace()
         ctx: HandlerContext | None = None
-        for attempt in range(1, self.retry.attempts + 1):
-            if attempt > 1 and self.aggregates is not None:
+        attempt = outages = 0
+        while attempt < self.retry.attempts:
+            attempt += 1
+            if (attempt > 1 or outages) and self.aggregates is not None:
                 # A table shared with another topic's agent may have changed during the backoff.
                 aggregate = self.aggregates.load(envelope.subject)
             ctx = HandlerContext(envelope, schema, record, self.service, trace, self.registry)
@@ -127,6 +132,13 @@ class EventPipeline:
             except (PermanentError, SchemaViolation) as exc:
                 return await self._handler_failed(record, envelope.type, exc, attempt)
             except Exception as exc:
+                if outage_of(exc) is not None:
+                    # Postgres or Redis down is no fault of the record: hold the partition
+                    # (keeping per-key order) until it answers; it is not an attempt.
+                    attempt -= 1
+                    outages += 1
+                    await self._wait_out(envelope.type, exc, outages)
+                    continue
                 if attempt >= self.retry.attempts:
                     return await self._handler_failed(record, envelope.type, exc, attempt)
                 HANDLER_RETRIES.labels(self.service, self.topic.name, envelope.type).inc()
@@ -152,6 +164,14 @@ class EventPipeline:
         self._consumed["handled"].inc()
         self._latency[envelope.type].observe(time.perf_counter() - started)
         return "handled"
+
+    async def _wait_out(self, type_name: str, exc: BaseException, outages: int) -> None:
+        if outages == 1 or outages % OUTAGE_LOG_EVERY == 0:
+            log.warning(
+                "dependency unavailable; holding the record until it answers",
+                extra={"type": type_name, "waits": outages, "error": repr(exc)},
+            )
+        await self._sleep(self.retry.backoff(outages))
 
     async def _redelivered(self, aggregate: AggregateRecord, event_id: str) -> Outcome:
         # Already applied: its effect stands; its outputs may not have reached Kafka before
