@@ -142,19 +142,19 @@ async def test_a_command_that_could_not_be_sent_is_503_and_a_retry_sends_it_once
     run: cw.CommandRun, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bus = client.app[COMMANDS].bus
-    real_publish = bus.publisher.publish
+    real_send = bus.publisher.send_soon
 
     async def broker_down(*args: Any, **kwargs: Any) -> Any:
         raise KafkaConnectionError("broker unreachable")
 
-    monkeypatch.setattr(bus.publisher, "publish", broker_down)
+    monkeypatch.setattr(bus.publisher, "send_soon", broker_down)
     name = _name()
     headers = {"Idempotency-Key": str(uuid.uuid4()), "X-Test-Principal": "u1"}
     down = await client.post("/things", json={"name": name}, headers=headers)
     assert down.status == 503 and down.headers["Retry-After"]
     assert (await down.json())["code"] == "commands_unavailable"
 
-    monkeypatch.setattr(bus.publisher, "publish", real_publish)
+    monkeypatch.setattr(bus.publisher, "send_soon", real_send)
     retry = await client.post("/things", json={"name": name}, headers=headers)
     assert retry.status == 201  # the key was released: the retry is sent, not "pending"
     assert run.things()[name]["commands"] == 1
