@@ -3,6 +3,8 @@
 A command is made known in Redis (``pending``) before it is published, its reply is awaited
 in-process, and every reply any replica reads is recorded, so a caller that got ``Pending``
 can ask any replica later. Nothing here ever reports success without the service's reply.
+Getting a command into Kafka has its own deadline (``send_timeout_s``); past it the caller
+learns that Kafka or Redis is unavailable instead of waiting for the outage to end.
 """
 
 from __future__ import annotations

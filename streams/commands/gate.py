@@ -22,7 +22,9 @@ DEFAULT_PROBE_INTERVAL_S = 1.0
 PROBE_TIMEOUT_S = 2.0
 
 
-class CommandNotSent(Exception):
+# Both are OSErrors (a connection failure, a timeout), so callers that already treat an
+# unreachable Kafka or Redis as "try again later" treat these alike.
+class CommandNotSent(ConnectionError):
     """A dependency the command needs did not answer in time; nothing was sent."""
 
     def __init__(self, dependency: str, detail: str) -> None:
@@ -31,7 +33,7 @@ class CommandNotSent(Exception):
         self.detail = detail
 
 
-class CommandInDoubt(Exception):
+class CommandInDoubt(TimeoutError):
     """The command is queued but Kafka did not acknowledge it by the deadline.
 
     It is delivered if Kafka comes back while this process runs (and then carried out and
