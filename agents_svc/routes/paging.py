@@ -59,11 +59,13 @@ def decode_cursor(cursor: str) -> tuple[str, str] | None:
     try:
         value = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         created_at, row_id = value
-        datetime.fromisoformat(created_at)
+        moment = datetime.fromisoformat(created_at)
         uuid.UUID(row_id)
-    except (ValueError, TypeError, AttributeError, orjson.JSONDecodeError):
+        # Postgres takes offsets up to 15:59 only: hand it UTC. A forged moment may not fit.
+        at = moment.astimezone(UTC).isoformat() if moment.tzinfo is not None else None
+    except (ValueError, TypeError, AttributeError, OverflowError, orjson.JSONDecodeError):
         return None
-    return created_at, row_id
+    return (at, row_id) if at is not None else None
 
 
 def after(where: Where, alias: str, cursor: tuple[str, str] | None) -> None:

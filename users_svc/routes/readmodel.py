@@ -6,7 +6,7 @@ import base64
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import orjson
@@ -64,11 +64,13 @@ def decode_cursor(cursor: str) -> tuple[str, str] | None:
     try:
         value = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         created_at, user_id = value
-        datetime.fromisoformat(created_at)
+        moment = datetime.fromisoformat(created_at)
         uuid.UUID(user_id)
-    except (ValueError, TypeError, AttributeError, orjson.JSONDecodeError):
+        # Postgres takes offsets up to 15:59 only: hand it UTC. A forged moment may not fit.
+        at = moment.astimezone(UTC).isoformat() if moment.tzinfo is not None else None
+    except (ValueError, TypeError, AttributeError, OverflowError, orjson.JSONDecodeError):
         return None
-    return created_at, user_id
+    return (at, user_id) if at is not None else None
 
 
 def user_view(row: Sequence[Any]) -> dict[str, Any]:
