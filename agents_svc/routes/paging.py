@@ -10,7 +10,7 @@ import base64
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -61,8 +61,10 @@ def decode_cursor(cursor: str) -> tuple[str, str] | None:
         created_at, row_id = value
         moment = datetime.fromisoformat(created_at)
         uuid.UUID(row_id)
-        # Postgres takes offsets up to 15:59 only: hand it UTC. A forged moment may not fit.
-        at = moment.astimezone(UTC).isoformat() if moment.tzinfo is not None else None
+        # The API writes cursors in UTC; any other offset was forged (and Postgres takes
+        # offsets up to 15:59 only, so it could not be handed on as it is).
+        utc = moment.utcoffset() == timedelta(0)
+        at = moment.astimezone(UTC).isoformat() if utc else None
     except (ValueError, TypeError, AttributeError, OverflowError, orjson.JSONDecodeError):
         return None
     return (at, row_id) if at is not None else None
