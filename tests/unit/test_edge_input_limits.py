@@ -14,6 +14,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from agents_svc.routes.common import InvalidQuery, time_param
 from agents_svc.routes.paging import decode_cursor as agents_cursor
 from agents_svc.routes.paging import encode_cursor
 from edge.app import EdgeConfig, build_app
@@ -267,3 +268,15 @@ async def test_oversized_headers_are_431_problem_json_from_the_served_edge() -> 
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+def test_a_time_filter_reaches_postgres_as_utc() -> None:
+    moment = time_param({"created_after": "2024-01-01T00:00:00+23:59"}, "created_after")
+    assert moment is not None and moment.isoformat() == "2023-12-31T00:01:00+00:00"
+
+
+@pytest.mark.parametrize("raw", ["0001-01-01T00:00:00+23:59", "2024-01-01T00:00:00", "soon"])
+def test_a_time_filter_that_cannot_be_a_moment_is_refused_naming_it(raw: str) -> None:
+    with pytest.raises(InvalidQuery) as refused:
+        time_param({"created_after": raw}, "created_after")
+    assert refused.value.field == "created_after"
