@@ -56,7 +56,10 @@ def deep_field(raw: bytes, limit: int = MAX_JSON_DEPTH) -> tuple[str, ...]:
             depth -= 1
     if key is None or depth <= limit:
         return ()
-    return (json.loads(b'"' + key + b'"'),)
+    try:
+        return (json.loads(b'"' + key + b'"'),)
+    except ValueError:
+        return ()  # not a key after all: the fault then names the body
 
 
 def _nul(path: Sequence[str | int]) -> BodyFault:

@@ -30,6 +30,7 @@ from tests.e2e.platform_run import running_platform
 
 FIVE = {"type", "title", "status", "detail", "code"}
 HEALTH_BOUND_S = 0.5
+SEND_TIMEOUT_S = 20
 PROJECT = str(uuid.uuid4())
 ROW = str(uuid.uuid4())
 LIST_ROUTES = (
@@ -325,8 +326,9 @@ class Answer:
 
 
 def _send(edge: Edge, case: Case, token: str) -> Answer:
+    """Send ``case``; no answer within the timeout is status 0, an unreadable body its text."""
     url = urlsplit(edge.url)
-    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=SEND_TIMEOUT_S)
     headers = {"X-Forwarded-For": edge.address, **case.headers}
     if case.body is not None:
         headers["Content-Type"] = case.content_type
@@ -337,9 +339,15 @@ def _send(edge: Edge, case: Case, token: str) -> Answer:
         response = connection.getresponse()
         raw = response.read()
         content_type = response.getheader("Content-Type", "")
-        return Answer(response.status, content_type, orjson.loads(raw) if raw else None)
+    except OSError as exc:
+        return Answer(0, "", f"no answer: {exc!r}")
     finally:
         connection.close()
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        body = raw[:200].decode(errors="replace")
+    return Answer(response.status, content_type, body)
 
 
 class HealthPoller:
