@@ -102,7 +102,7 @@ def _responses(
     if has_body:
         statuses.setdefault(400, "The body is not valid JSON (or YAML where accepted)")
         statuses.setdefault(413, "Body too large")
-        statuses.setdefault(415, "Body is not application/json")
+        statuses.setdefault(415, "Body media type not accepted (see the request body's types)")
         statuses.setdefault(
             422, "Body does not match the schema, nests too deep, holds NUL or repeats a key"
         )
