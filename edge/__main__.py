@@ -6,10 +6,9 @@ import logging
 import os
 import sys
 
-from aiohttp import web
-
 from edge.app import build_app
 from edge.core import EdgeConfig
+from edge.server import run
 from edge.services import EdgeServices
 from streams.logs import configure_json_logging
 from streams.stack import ensure_stack
@@ -33,7 +32,7 @@ def main() -> None:
     )
     try:
         services = EdgeServices.from_env(config)
-        web.run_app(build_app(config, services), host=config.host, port=config.port, print=None)
+        run(build_app(config, services), config.host, config.port)
     except (BootstrapError, ValueError) as exc:
         # Configuration the edge cannot start with: say what to fix, without a traceback.
         log.error("edge cannot start: %s", exc)

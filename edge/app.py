@@ -23,7 +23,9 @@ from edge.core import (
 )
 from edge.cors import CorsPolicy
 from edge.docs import docs
+from edge.limits import MAX_BODY_BYTES, parser_settings
 from edge.openapi import documented, openapi_document
+from edge.query_guard import refuse_nul_query
 from streams import __version__
 
 if TYPE_CHECKING:
@@ -40,9 +42,6 @@ __all__ = [
     "problem",
     "request_context",
 ]
-
-# Beyond this aiohttp answers 413 itself; JSON routes have a tighter limit (edge.body).
-MAX_BODY_BYTES = 1024 * 1024
 
 
 @documented(tag="operations")
@@ -95,7 +94,9 @@ def build_app(config: EdgeConfig, services: EdgeServices | None = None) -> web.A
         else EdgeSecurity.closed(RolePermissions({}), CorsPolicy.from_env())
     )
     app = web.Application(
-        middlewares=[request_context, *security.middlewares()], client_max_size=MAX_BODY_BYTES
+        middlewares=[request_context, *security.middlewares(), refuse_nul_query],
+        client_max_size=MAX_BODY_BYTES,
+        handler_args=parser_settings(),
     )
     app[CONFIG] = config
     app[METRICS] = EdgeMetrics()

@@ -1,8 +1,10 @@
-"""JSON request bodies: media type (415), size (413), syntax (400) and JSON Schema (422).
+"""JSON request bodies: media type (415), size (413), syntax (400), shape and schema (422).
 
-``@accepts(SCHEMA)`` on a handler does all four before the handler runs, answers
+``@accepts(SCHEMA)`` on a handler does all of it before the handler runs, answers
 problem+json naming the field at fault, and records the schema for the OpenAPI document.
-The handler reads the parsed object with ``json_body(request)``.
+Beyond the schema a body may not nest deeper than ``MAX_JSON_DEPTH``, hold NUL characters
+or repeat a key in one object (``edge.body_checks``). The handler reads the parsed object
+with ``json_body(request)``.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from aiohttp import web
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from edge.body_checks import BodyFault, deep_field, duplicate_key, inspect_value, too_deep
 from edge.core import Handler, problem
+from edge.limits import MAX_JSON_BYTES
 
-MAX_JSON_BYTES = 64 * 1024
 _SCHEMA_ATTR = "__dafnck_request_schema__"
 _OPTIONAL_ATTR = "__dafnck_body_optional__"
 _BODY = web.RequestKey("dafnck_json_body", dict)
@@ -114,13 +117,32 @@ async def read_json(
         return too_large(limit)
     if len(raw) > limit:
         return too_large(limit)
+    value = parse_json(raw)
+    if isinstance(value, web.Response):
+        return value
+    return check_body(value, validator)
+
+
+def fault_response(fault: BodyFault) -> web.Response:
+    """422 problem+json for a body refused before its schema was checked."""
+    extra: dict[str, object] = {"code": fault.code}
+    if fault.field is not None:
+        extra["field"] = fault.field
+    return problem(422, "Unprocessable Content", fault.detail, **extra)
+
+
+def parse_json(raw: bytes) -> Any:
+    """The JSON value of ``raw``, or the 400/422 problem response to answer."""
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
+        if str(exc).startswith("depth limit exceeded"):
+            return fault_response(too_deep(deep_field(raw)))
         return problem(
             400, "Bad Request", f"the body is not valid JSON: {exc}", code="invalid_json"
         )
-    return check_body(value, validator)
+    fault = inspect_value(value) or duplicate_key(raw)
+    return fault_response(fault) if fault is not None else value
 
 
 def check_body(value: Any, validator: Draft202012Validator) -> dict[str, Any] | web.Response:

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import orjson
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
@@ -60,10 +61,34 @@ REQUEST_ID = web.RequestKey("request_id", str)
 CORRELATION_ID = web.RequestKey("correlation_id", str)
 
 
+# The ``code`` of a problem whose maker did not name a more precise one.
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    414: "request_line_too_long",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "rate_limited",
+    431: "headers_too_large",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
 def problem(status: int, title: str, detail: str, **extra: object) -> web.Response:
-    """An RFC 9457 ``application/problem+json`` response."""
+    """An RFC 9457 ``application/problem+json`` response: type, title, status, detail, code.
+
+    Every error the edge answers has this shape; ``extra`` adds members (``code`` when the
+    status's default is not precise enough, ``field``, ...).
+    """
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return web.json_response(body, status=status, content_type=PROBLEM_JSON)
+    body.setdefault("code", STATUS_CODES.get(status, f"http_{status}"))
+    return web.Response(body=orjson.dumps(body), status=status, content_type=PROBLEM_JSON)
 
 
 def _route_name(request: web.Request) -> str:

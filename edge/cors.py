@@ -96,7 +96,13 @@ class CorsPolicy:
         ):
             return await handler(request)
         if not self.allows(origin):
-            return problem(403, "Forbidden", "origin not allowed", headers={"Vary": "Origin"})
+            return problem(
+                403,
+                "Forbidden",
+                "origin not allowed",
+                headers={"Vary": "Origin"},
+                code="origin_not_allowed",
+            )
         return web.Response(
             status=204,
             headers={

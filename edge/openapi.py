@@ -32,7 +32,7 @@ _PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schema
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "RFC 9457 problem details; `code` and `field` say what to fix.",
-    "required": ["type", "title", "status", "detail"],
+    "required": ["type", "title", "status", "detail", "code"],
     "properties": {
         "type": {"type": "string"},
         "title": {"type": "string"},
@@ -91,14 +91,33 @@ def _summary(handler: object, path: str) -> str:
     return doc.strip().splitlines()[0] if doc.strip() else path
 
 
-def _responses(op: Operation, public: bool, has_body: bool) -> dict[str, Any]:
+def _responses(
+    op: Operation, *, public: bool, has_body: bool, path: str, has_path_params: bool
+) -> dict[str, Any]:
+    """What the route declares, plus every status the edge answers for it on its own."""
     statuses = dict(op.responses) or {200: "OK"}
+    # The HTTP parser's limits (edge.limits) hold for every route.
+    statuses.setdefault(414, "The request line (path and query) is too long")
+    statuses.setdefault(431, "A request header is too long, or there are too many")
     if has_body:
+        statuses.setdefault(400, "The body is not valid JSON (or YAML where accepted)")
         statuses.setdefault(413, "Body too large")
-        statuses.setdefault(415, "Body is not application/json")
-        statuses.setdefault(422, "Body does not match the schema; `field` names the field")
+        statuses.setdefault(415, "Body media type not accepted (see the request body's types)")
+        statuses.setdefault(
+            422, "Body does not match the schema, nests too deep, holds NUL or repeats a key"
+        )
+    if op.query:
+        statuses.setdefault(422, "A query parameter is invalid; `field` names it")
+    if has_path_params:
+        statuses.setdefault(404, "No such resource (or a path id that cannot name one)")
     if not public:
         statuses.setdefault(401, "Missing, invalid, expired or revoked bearer token")
+        statuses.setdefault(503, "A dependency is unavailable; see Retry-After")
+    if path.startswith("/api/"):
+        # Any /api path may be given a rate limit (DAFNCK_RATE_LIMITS), and reads the read
+        # models or sends commands that an outage can stop.
+        statuses.setdefault(429, "Rate limit exceeded; see Retry-After")
+        statuses.setdefault(503, "A dependency is unavailable; see Retry-After")
     out: dict[str, Any] = {}
     for status in sorted(statuses):
         entry: dict[str, Any] = {"description": statuses[status]}
@@ -126,9 +145,10 @@ def _operation(route: web.AbstractRoute, path: str, schemas: dict[str, Any]) -> 
         doc["description"] = f"Requires permission `{permission}`."
         responses = {403: f"The caller lacks {permission}", **op.responses}
         op = Operation(op.tag, responses, op.query, op.body_types)
+    path_names = _PLACEHOLDER.findall(path)
     params = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in _PLACEHOLDER.findall(path)
+        for name in path_names
     ]
     params += [
         {"name": q.name, "in": "query", "schema": dict(q.schema), "description": q.description}
@@ -142,7 +162,13 @@ def _operation(route: web.AbstractRoute, path: str, schemas: dict[str, Any]) -> 
         ref = {"$ref": f"#/components/schemas/{name}"}
         content = {media_type: {"schema": ref} for media_type in op.body_types}
         doc["requestBody"] = {"required": not body_optional(handler), "content": content}
-    doc["responses"] = _responses(op, public, body is not None)
+    doc["responses"] = _responses(
+        op,
+        public=public,
+        has_body=body is not None,
+        path=path,
+        has_path_params=bool(path_names),
+    )
     return doc
 
 

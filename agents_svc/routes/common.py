@@ -12,7 +12,7 @@ import asyncio
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -156,11 +156,13 @@ def time_param(params: Mapping[str, str], name: str) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(raw)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
+        # Postgres takes offsets up to 15:59 only; Python up to 23:59: hand it UTC.
+        utc = moment.astimezone(UTC) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):
+        utc = None
+    if utc is None:
         raise InvalidQuery(name, f"{name} must be an RFC 3339 time with a time zone")
-    return moment
+    return utc
 
 
 def page_params(params: Mapping[str, str]) -> tuple[int, tuple[str, str] | None]:

@@ -1,9 +1,10 @@
 """Request bodies that may be JSON or YAML (workflow definitions): one schema for both.
 
 ``@accepts_document(SCHEMA)`` reads ``application/json`` as ``edge.body`` does and
-``application/yaml`` (or ``text/yaml``) with ``yaml.safe_load``, then checks the same
-schema, answering 400/413/415/422 problem+json like JSON routes. The document is
-normalized to JSON types (YAML dates become strings) before the handler sees it.
+``application/yaml`` (or ``text/yaml``) with ``edge.yaml_body`` (safe, no aliases, bounded
+depth, large documents off the event loop), then checks the same schema, answering
+400/413/415/422 problem+json like JSON routes. The document is normalized to JSON types
+(YAML dates become strings) before the handler sees it.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ import yaml
 from aiohttp import web
 from jsonschema import Draft202012Validator
 
-from edge.body import check_body, describes_body, is_json, read_json, too_large
+from edge.body import check_body, describes_body, fault_response, is_json, read_json, too_large
 from edge.core import Handler, problem
+from edge.limits import MAX_DOCUMENT_BYTES
+from edge.yaml_body import YamlRefused, parse_yaml
 
 YAML_TYPES = ("application/yaml", "text/yaml", "application/x-yaml")
 BODY_TYPES = ("application/json", "application/yaml", "text/yaml")
-# Workflows run to 100 steps with their inputs: more room than other bodies get.
-MAX_DOCUMENT_BYTES = 256 * 1024
 _DOCUMENT = web.RequestKey("dafnck_document_body", dict)
 H = TypeVar("H", bound=Handler)
 
@@ -51,9 +52,9 @@ async def read_yaml(
     if len(raw) > limit:
         return too_large(limit)
     try:
-        loaded = yaml.safe_load(raw)
-        # JSON types only from here on: the command travels as JSON.
-        value = orjson.loads(orjson.dumps(loaded, option=orjson.OPT_NON_STR_KEYS))
+        value = await parse_yaml(raw)
+    except YamlRefused as exc:
+        return fault_response(exc.fault)
     except yaml.YAMLError as exc:
         return problem(
             400, "Bad Request", f"the body is not valid YAML: {exc}", code="invalid_yaml"

@@ -10,7 +10,7 @@ import base64
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -59,11 +59,15 @@ def decode_cursor(cursor: str) -> tuple[str, str] | None:
     try:
         value = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         created_at, row_id = value
-        datetime.fromisoformat(created_at)
+        moment = datetime.fromisoformat(created_at)
         uuid.UUID(row_id)
-    except (ValueError, TypeError, AttributeError, orjson.JSONDecodeError):
+        # The API writes cursors in UTC; any other offset was forged (and Postgres takes
+        # offsets up to 15:59 only, so it could not be handed on as it is).
+        utc = moment.utcoffset() == timedelta(0)
+        at = moment.astimezone(UTC).isoformat() if utc else None
+    except (ValueError, TypeError, AttributeError, OverflowError, orjson.JSONDecodeError):
         return None
-    return created_at, row_id
+    return (at, row_id) if at is not None else None
 
 
 def after(where: Where, alias: str, cursor: tuple[str, str] | None) -> None:

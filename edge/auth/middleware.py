@@ -149,7 +149,11 @@ class AuthGate:
     def _unauthorized(self, failure: AuthFailure | None) -> web.Response:
         if failure is not None and failure.status == 503:
             return problem(
-                503, "Service Unavailable", failure.description, headers={"Retry-After": "5"}
+                503,
+                "Service Unavailable",
+                failure.description,
+                headers={"Retry-After": "5"},
+                code="auth_unavailable",
             )
         if failure is None:
             # RFC 6750 §3.1: a request with no credentials gets no error code.
@@ -159,6 +163,7 @@ class AuthGate:
                 "Unauthorized",
                 "a bearer token is required",
                 headers={"WWW-Authenticate": challenge},
+                code="token_required",
             )
         description = _quoted(failure.description)
         challenge = (
@@ -170,6 +175,7 @@ class AuthGate:
             "Unauthorized",
             failure.description,
             headers={"WWW-Authenticate": challenge},
+            code="invalid_token",
             error="invalid_token",
         )
 
@@ -183,6 +189,7 @@ class AuthGate:
             "Forbidden",
             f"permission '{permission}' is required",
             headers={"WWW-Authenticate": challenge},
+            code="permission_denied",
             permission=permission,
         )
 

@@ -1,13 +1,15 @@
-"""RFC 9457 problem responses for the security middlewares."""
+"""RFC 9457 problem responses for the security middlewares: the edge's one shape, plus headers."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-import orjson
 from aiohttp import web
 
-PROBLEM_JSON = "application/problem+json"
+from edge.core import PROBLEM_JSON
+from edge.core import problem as edge_problem
+
+__all__ = ["PROBLEM_JSON", "problem"]
 
 
 def problem(
@@ -18,9 +20,8 @@ def problem(
     headers: Mapping[str, str] | None = None,
     **extra: object,
 ) -> web.Response:
-    """An ``application/problem+json`` response (same shape as ``edge.app.problem``)."""
-    # edge.app imports these middlewares, so importing its helper here would be circular.
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return web.Response(
-        body=orjson.dumps(body), status=status, content_type=PROBLEM_JSON, headers=headers
-    )
+    """``edge.core.problem`` with response headers (challenges, Retry-After, rate limits)."""
+    response = edge_problem(status, title, detail, **extra)
+    if headers is not None:
+        response.headers.update(headers)
+    return response

@@ -6,7 +6,7 @@ import base64
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import orjson
@@ -55,7 +55,7 @@ class UserPage:
 
 
 def encode_cursor(created_at: str, user_id: str) -> str:
-    """An opaque cursor for a page ending at this row."""
+    """An opaque cursor for a page ending at this row (``created_at`` in UTC)."""
     return base64.urlsafe_b64encode(orjson.dumps([created_at, user_id])).decode().rstrip("=")
 
 
@@ -64,11 +64,15 @@ def decode_cursor(cursor: str) -> tuple[str, str] | None:
     try:
         value = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         created_at, user_id = value
-        datetime.fromisoformat(created_at)
+        moment = datetime.fromisoformat(created_at)
         uuid.UUID(user_id)
-    except (ValueError, TypeError, AttributeError, orjson.JSONDecodeError):
+        # The API writes cursors in UTC; any other offset was forged (and Postgres takes
+        # offsets up to 15:59 only, so it could not be handed on as it is).
+        utc = moment.utcoffset() == timedelta(0)
+        at = moment.astimezone(UTC).isoformat() if utc else None
+    except (ValueError, TypeError, AttributeError, OverflowError, orjson.JSONDecodeError):
         return None
-    return created_at, user_id
+    return (at, user_id) if at is not None else None
 
 
 def user_view(row: Sequence[Any]) -> dict[str, Any]:
@@ -183,5 +187,7 @@ class PgReadModel(LazyPgPool, AccessQueries):
         items = [user_view(row) for row in rows[: query.limit]]
         more = len(rows) > query.limit
         last = rows[query.limit - 1] if more else None
-        cursor = encode_cursor(last[5].isoformat(), str(last[0])) if last is not None else None
+        # In UTC whatever the session's time zone: a cursor with another offset is refused.
+        moment = last[5].astimezone(UTC).isoformat() if last is not None else ""
+        cursor = encode_cursor(moment, str(last[0])) if last is not None else None
         return UserPage(items, cursor)
