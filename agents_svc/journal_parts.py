@@ -61,11 +61,14 @@ def split(
     return bodies
 
 
-def assemble(head: dict[str, Any], table: Mapping[str, Any], slot: int) -> dict[str, Any]:
+def assemble(
+    head: dict[str, Any], table: Mapping[str, Any], slot: int
+) -> dict[str, Any] | None:
     """The whole entry of a head: its parts' items in order, then its own.
 
-    Raises LookupError when a part is missing or belongs to another command (which the
-    write order rules out; a damaged table is reported, not guessed at).
+    None when a part is missing or is another entry's: the write order rules that out, but
+    a table written by a version that knew no parts may have dropped them. An entry not
+    stored whole counts as not stored (its command, redelivered, is decided afresh).
     """
     count = int(head.get(PARTS) or 0)
     if not count:
@@ -75,7 +78,7 @@ def assemble(head: dict[str, Any], table: Mapping[str, Any], slot: int) -> dict[
     for n in range(count):
         part = table.get(part_key(slot, n))
         if part is None or part.get("seq") != head["seq"]:
-            raise LookupError(f"journal entry {head['seq']} lacks its part {n} of {count}")
+            return None
         changes.update(part["changes"])
         outputs.extend(part["outputs"])
     changes.update(head["changes"])

@@ -111,10 +111,15 @@ class JournaledStore:
                     self._persisted.add(key)
             elif key[len(JOURNAL) :].isdigit() and "command_id" in value:
                 slot = int(key[len(JOURNAL) :])
+                whole = assemble(value, self.table, slot)
+                if whole is None:
+                    log.error("journal entry without all its parts ignored", extra={"key": key})
+                    stray.append(key)
+                    continue
                 self._slots[value["command_id"]] = slot
                 self._by_slot[slot] = value["command_id"]
                 self._parts[slot] = int(value.get(PARTS) or 0)
-                entries.append((int(value["seq"]), assemble(value, self.table, slot)))
+                entries.append((int(value["seq"]), whole))
             elif (where := parse_part(key)) is not None:
                 parts.append((*where, key))
             else:
@@ -146,6 +151,8 @@ class JournaledStore:
         if raw is None or raw["command_id"] != command_id:
             return None
         raw = assemble(raw, self.table, slot)
+        if raw is None:
+            return None
         outputs = [StoredOutput.from_json(o) for o in raw["outputs"]]
         return JournalEntry(dict(raw["changes"]), outputs)
 

@@ -76,3 +76,16 @@ def test_parts_no_head_counts_are_dropped_on_load() -> None:
     }
     loaded(table)
     assert "journal:7.0" not in table
+
+
+def test_an_entry_missing_a_part_counts_as_not_stored_and_loading_goes_on() -> None:
+    table: dict[str, Any] = {}
+    store = loaded(table)
+    store.commit("c1", {"task:t0": task("t0")}, [])
+    store.commit("c2", {f"task:t{n}": task(f"t{n}", 300) for n in range(1, 6)}, [])
+    del table["journal:2.0"]  # as a version that knew no parts would have
+
+    restarted = loaded(table)
+    assert set(restarted.state.records) == {"task:t0"}
+    assert restarted.journaled("c2") is None  # redelivered, it is decided afresh
+    assert not [k for k in table if k.startswith("journal:2")]
