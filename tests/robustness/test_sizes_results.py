@@ -120,6 +120,18 @@ def test_results_are_bounded_and_the_agents_worker_replays_cleanly_after_a_resta
     with running_platform(endpoints, state, SETTINGS) as edge:
         agents = Agents(edge, edge.admin_token())
         sizes = agents.create("sizes", ["sizes"], capacity=1)
+        # One decision offering sixteen tasks of 60 KB inputs: ~2 MB journaled for it.
+        bulk = agents.create("bulk", ["bulk"], capacity=BULK_TASKS)
+        bulk_key = agents.key(bulk["id"])
+        bulk_ids = sorted(
+            submit(agents, "bulk", of_size(BULK_INPUT_BYTES)) for _ in range(BULK_TASKS)
+        )
+        assert asyncio.run(take_offers(agents, bulk_key, complete=False)) == bulk_ids
+        assigned = {
+            t: agents.until(f"/api/tasks/{t}", lambda v: v["status"] == "assigned")["assigned_at"]
+            for t in bulk_ids
+        }
+        # The worker goes on: results of every size, each answered, then a normal task.
         answers = asyncio.run(results_of_every_size(agents, agents.key(sizes["id"])))
         tasks = {case: finished(agents, task_id) for case, (task_id, _a) in answers.items()}
 
@@ -131,13 +143,6 @@ def test_results_are_bounded_and_the_agents_worker_replays_cleanly_after_a_resta
         assert tasks["normal"]["status"] == "completed"
         assert tasks["normal"]["output"] == {"answer": 42}
 
-        # One decision offering sixteen tasks of 60 KB inputs: ~2 MB journaled for it.
-        bulk = agents.create("bulk", ["bulk"], capacity=BULK_TASKS)
-        bulk_key = agents.key(bulk["id"])
-        bulk_ids = sorted(
-            submit(agents, "bulk", of_size(BULK_INPUT_BYTES)) for _ in range(BULK_TASKS)
-        )
-        assert asyncio.run(take_offers(agents, bulk_key, complete=False)) == bulk_ids
         project = agents.project_id
 
     # The same state and Kafka: the worker replays its journal, parts included.
@@ -146,7 +151,10 @@ def test_results_are_bounded_and_the_agents_worker_replays_cleanly_after_a_resta
         # Assigned before the restart, offered again on reconnecting, completed now.
         assert asyncio.run(take_offers(agents, bulk_key, complete=True)) == bulk_ids
         for task_id in bulk_ids:
-            assert finished(agents, task_id)["status"] == "completed"
+            done = finished(agents, task_id)
+            assert done["status"] == "completed"
+            # The assignment journaled before the restart stood: not decided a second time.
+            assert (done["attempt"], done["assigned_at"]) == (1, assigned[task_id])
         again = asyncio.run(later_result(agents, agents.key(sizes["id"])))
         assert again["status"] == "completed"
 
