@@ -19,7 +19,7 @@ import faust
 
 import topics
 from agents_svc.domain.scheduler import Scheduler, SchedulerSettings
-from agents_svc.handlers import SchedulerHandler
+from agents_svc.handlers import SchedulerHandler, dead_letter_with
 from agents_svc.projector import Projector
 from agents_svc.projector_stream import consume_batches
 from agents_svc.store import JournaledStore
@@ -27,7 +27,7 @@ from streams.app import create_app
 from streams.envelope import encode, new_envelope, now_rfc3339
 from streams.registry import default_registry
 from streams.settings import WorkerSettings
-from streams.worker import consume
+from streams.worker import FaustSender, consume
 
 HEARTBEAT_TIMEOUT_ENV = "DAFNCK_AGENT_HEARTBEAT_TIMEOUT_S"
 TICK_INTERVAL_S = 1.0
@@ -69,11 +69,16 @@ def build_app(
     # Co-partitioned with both command topics: the shard's key lands on the same partition
     # number of each, so both write the same changelog partition, in order.
     table = app.Table(
-        SCHEDULER_TABLE, default=None, partitions=topics.AGENT_COMMANDS.partitions, key_type=str
+        SCHEDULER_TABLE,
+        default=None,
+        partitions=topics.AGENT_COMMANDS.partitions,
+        key_type=str,
+        # Its values are bounded by the same figure as every catalog topic's records.
+        extra_topic_configs={"max.message.bytes": str(topics.MAX_MESSAGE_BYTES)},
     )
     scheduler = Scheduler(scheduler_settings_from_env())
     store = JournaledStore(table, scheduler.state)
-    handler = SchedulerHandler(scheduler, store)
+    handler = SchedulerHandler(scheduler, store, dead_letter_with(FaustSender(app)))
     consume(app, topics.AGENT_COMMANDS, handler.handlers(), stateful=False)
     consume(app, topics.AGENT_CLOCK, handler.handlers(), stateful=False)
 

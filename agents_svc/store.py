@@ -3,11 +3,14 @@
 A command's effects are several records (a task, its agent, an execution...), each its own
 table key. ``commit`` writes one journal entry, ``journal:<slot>`` = {command id, seq,
 changes (the new value of every record it touched), outputs}: a single changelog message,
-so a command is stored whole or not at all. The records themselves are written behind,
-every ``FLUSH_EVERY`` commands (a task that comes and goes in between is never written at
-all); loading takes the records, then replays the journal's changes in order over them, so
-the state is the same either way. A redelivered command whose entry exists is re-applied
-from it (same changes, same outputs with the same ids) instead of being decided again.
+so a command is stored whole or not at all. An entry too large for one message is split
+(``agents_svc.journal_parts``): its first items go to parts written before the head, which
+names how many there are, so it too is stored whole or not at all. The records themselves
+are written behind, every ``FLUSH_EVERY`` commands (a task that comes and goes in between is
+never written at all); loading takes the records, then replays the journal's changes in
+order over them, so the state is the same either way. A redelivered command whose entry
+exists is re-applied from it (same changes, same outputs with the same ids) instead of being
+decided again.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents_svc.domain.state import Record, SchedulerState
+from agents_svc.journal_parts import JOURNAL, PARTS, assemble, parse_part, part_key, split
+from agents_svc.limits import RECORD_MAX_BYTES
 
-JOURNAL = "journal:"
 JOURNAL_WINDOW = 20_000  # commands remembered; far more than one commit interval holds
 # Records are flushed well before their entries leave the ring, so no change is ever only in
 # an overwritten entry.
@@ -65,9 +69,17 @@ class JournaledStore:
     is kept in memory (rebuilt with the state), so checking for a redelivery reads nothing.
     """
 
-    def __init__(self, table: MutableMapping[str, Any], state: SchedulerState) -> None:
+    def __init__(
+        self,
+        table: MutableMapping[str, Any],
+        state: SchedulerState,
+        *,
+        part_bytes: int = RECORD_MAX_BYTES,
+    ) -> None:
         self.table = table
         self.state = state
+        self.part_bytes = part_bytes
+        self._parts: dict[int, int] = {}  # slot -> parts its entry has in the table
         self.stale = True
         self._slots: dict[str, int] = {}  # command id -> its journal slot
         self._by_slot: dict[int, str] = {}
@@ -86,22 +98,34 @@ class JournaledStore:
         fresh = SchedulerState()
         self._slots.clear()
         self._by_slot.clear()
+        self._parts.clear()
         self._dirty.clear()
         self._persisted.clear()
         entries: list[tuple[int, dict[str, Any]]] = []
         stray: list[str] = []
-        for key, value in self.table.items():
+        parts: list[tuple[int, int, str]] = []
+        for key, value in list(self.table.items()):
             if not key.startswith(JOURNAL):
                 if value is not None:
                     fresh.put(key, value)
                     self._persisted.add(key)
             elif key[len(JOURNAL) :].isdigit() and "command_id" in value:
                 slot = int(key[len(JOURNAL) :])
+                whole = assemble(value, self.table, slot)
+                if whole is None:
+                    log.error("journal entry without all its parts ignored", extra={"key": key})
+                    stray.append(key)
+                    continue
                 self._slots[value["command_id"]] = slot
                 self._by_slot[slot] = value["command_id"]
-                entries.append((int(value["seq"]), value))
+                self._parts[slot] = int(value.get(PARTS) or 0)
+                entries.append((int(value["seq"]), whole))
+            elif (where := parse_part(key)) is not None:
+                parts.append((*where, key))
             else:
                 stray.append(key)  # an entry of an older journal layout: not ours
+        # Parts no head counts (left by an entry split further than the slot's next one).
+        stray += [key for slot, n, key in parts if n >= self._parts.get(slot, 0)]
         entries.sort(key=lambda e: e[0])
         for _seq, entry in entries:  # changes not flushed yet, oldest first
             for key, value in entry["changes"].items():
@@ -126,6 +150,9 @@ class JournaledStore:
         raw = self.table.get(JOURNAL + str(slot))
         if raw is None or raw["command_id"] != command_id:
             return None
+        raw = assemble(raw, self.table, slot)
+        if raw is None:
+            return None
         outputs = [StoredOutput.from_json(o) for o in raw["outputs"]]
         return JournalEntry(dict(raw["changes"]), outputs)
 
@@ -144,12 +171,15 @@ class JournaledStore:
         evicted = self._by_slot.get(slot)
         if evicted is not None:
             self._slots.pop(evicted, None)
-        self.table[JOURNAL + str(slot)] = {
-            "command_id": command_id,
-            "seq": self._seq,
-            "changes": changes,
-            "outputs": [o.to_json() for o in outputs],
-        }
+        *first, last = split(changes, [o.to_json() for o in outputs], self.part_bytes)
+        head = {"command_id": command_id, "seq": self._seq}
+        for n, body in enumerate(first):  # before the head: see agents_svc.journal_parts
+            self.table[part_key(slot, n)] = {**head, **body}
+        for n in range(len(first), self._parts.get(slot, 0)):
+            with contextlib.suppress(KeyError):
+                del self.table[part_key(slot, n)]  # the slot's previous entry had more
+        self.table[JOURNAL + str(slot)] = {**head, **last, PARTS: len(first)}
+        self._parts[slot] = len(first)
         self._slots[command_id] = slot
         self._by_slot[slot] = command_id
         self._dirty.update(changes)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import signal
 from typing import Any
 
 from dafnck_sdk import protocol
 from dafnck_sdk.connection import Connection
-from dafnck_sdk.errors import AgentStopped
+from dafnck_sdk.errors import AgentStopped, DeliveryError
 from dafnck_sdk.inbox import Inbox, MessageHandler
 from dafnck_sdk.outbox import Outbox
 from dafnck_sdk.protocol import Message, Offer
@@ -92,13 +91,19 @@ class Agent:
     async def send(self, to_agent_id: str, body: dict[str, Any]) -> None:
         """Send a direct message to another agent; returns once the edge has accepted it.
 
-        Raises DeliveryError when the edge refuses it (unknown agent, full mailbox).
+        Raises DeliveryError when the edge refuses it (unknown agent, full mailbox) or the
+        body is over 64 KiB as JSON.
         """
         if self._outbox is None:
             raise RuntimeError("send() needs a serving agent: call it while serve()/run() runs")
         if not isinstance(body, dict):
             raise TypeError(f"a message body is a dict, not {type(body).__name__}")
-        json.dumps(body)  # not JSON: fail here, in the caller's code
+        size = protocol.json_size(body)  # not JSON: fail here, in the caller's code
+        if size > protocol.MAX_BODY_BYTES:
+            raise DeliveryError(
+                f"the message body is {size} bytes as JSON, over the limit of "
+                f"{protocol.MAX_BODY_BYTES} bytes"
+            )
         await self._outbox.add_awaitable(protocol.send(to_agent_id, body))
 
     async def serve(self) -> None:

@@ -225,6 +225,12 @@ class Connection:
     def _refused(self, frame: dict[str, Any]) -> None:
         detail = str(frame.get("detail") or "error")
         ref = frame.get("ref")
+        if isinstance(ref, int) and frame.get("code") == protocol.TOO_LARGE:
+            # Too large stays too large: drop it now (a result's task was failed for it).
+            if self._outbox.pending_ref(ref):
+                sent = self._outbox.reject(ref, DeliveryError(detail))
+                log.error("the edge refused our %s frame (ref %d): %s", sent["type"], ref, detail)
+            return
         refused = self._outbox.refused(ref, DeliveryError(detail)) if isinstance(ref, int) else None
         if refused is None:
             self._last_error = detail

@@ -89,6 +89,10 @@ class Outbox:
             return entry.frame, delay
         return self.reject(ref, exc), None
 
+    def pending_ref(self, ref: int) -> bool:
+        """Whether the report with this ref still waits for the edge's answer."""
+        return ref in self._pending
+
     def reject(self, ref: int, exc: BaseException) -> dict[str, Any]:
         """Drop a pending report for good; whoever awaits it gets exc."""
         entry = self._pop(ref)

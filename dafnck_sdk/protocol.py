@@ -17,6 +17,13 @@ CLOSE_REJECTED = 4003  # the hello was refused (e.g. the name is not the key's a
 TASK_REPORTS = frozenset({"started", "progress", "result", "failure"})
 TERMINAL_REPORTS = frozenset({"result", "failure"})
 MAX_ERROR_CHARS = 2000
+MAX_PROGRESS_MESSAGE_CHARS = 1000
+# What the edge accepts (agents_svc/limits.py), measured as compact UTF-8 JSON: a result's
+# output, and a direct message's body. The SDK refuses more before sending.
+MAX_RESULT_BYTES = 256 * 1024
+MAX_BODY_BYTES = 64 * 1024
+# The code of an error frame refusing a frame for a field's size: sending it again is useless.
+TOO_LARGE = "too_large"
 
 
 class ProtocolError(ValueError):
@@ -69,8 +76,13 @@ def progress(task_id: str, attempt: int, fraction: float, message: str | None) -
         "task_id": task_id,
         "attempt": attempt,
         "progress": fraction,
-        "message": message,
+        "message": None if message is None else message[:MAX_PROGRESS_MESSAGE_CHARS],
     }
+
+
+def json_size(value: Any) -> int:
+    """Bytes of the value as compact UTF-8 JSON, as the edge measures it."""
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 def result(task_id: str, attempt: int, output: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection
@@ -208,7 +207,12 @@ def _output_problem(output: Any) -> str | None:
     if not isinstance(output, dict):
         return f"TypeError: the handler returned {type(output).__name__}, not a dict (the output)"
     try:
-        json.dumps(output)
+        size = protocol.json_size(output)
     except (TypeError, ValueError) as exc:
         return f"TypeError: the handler's output is not JSON-serialisable: {exc}"
+    if size > protocol.MAX_RESULT_BYTES:
+        return (
+            f"OutputTooLarge: the handler's output is {size} bytes as JSON, over the limit "
+            f"of {protocol.MAX_RESULT_BYTES} bytes for a result"
+        )
     return None

@@ -9,6 +9,7 @@ import faust
 from faust.sensors.monitor import Monitor
 from faust.web import Request, Response, View
 
+import topics
 from streams import faust_transport, metrics
 from streams.logs import JsonFormatter
 from streams.settings import WorkerSettings
@@ -93,6 +94,8 @@ def create_app(settings: WorkerSettings, **overrides: Any) -> faust.App:
         "consumer_auto_offset_reset": "earliest",
         "producer_acks": -1,
         "producer_linger_ms": 5,
+        # What the catalog's topics accept (max.message.bytes), no more and no less.
+        "producer_max_request_size": topics.max_request_bytes(),
         "broker_max_poll_records": 2000,
         "stream_buffer_maxsize": 8192,
         "logging_config": _logging_config(settings),

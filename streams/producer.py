@@ -7,6 +7,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+import topics
 from streams.envelope import Envelope, encode, new_envelope
 from streams.pipeline import CORRELATION_HEADER
 from streams.records import Headers
@@ -29,7 +30,11 @@ class EventPublisher:
     async def __aenter__(self) -> EventPublisher:
         # Created here, not in __init__, so building and validating needs no connection.
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True, linger_ms=5
+            bootstrap_servers=self.bootstrap,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=5,
+            max_request_size=topics.max_request_bytes(),
         )
         await self._producer.start()
         return self

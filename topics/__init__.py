@@ -15,6 +15,7 @@ from topics.catalog import (
     ANALYTICS_REPLIES,
     AUDIT_CONSUMERS,
     CATALOG,
+    MAX_MESSAGE_BYTES,
     NOTIFICATION_COMMANDS,
     NOTIFICATION_CONSUMERS,
     NOTIFICATION_EVENTS,
@@ -35,6 +36,7 @@ from topics.catalog import (
     all_topics,
     by_name,
     consumer_groups,
+    max_request_bytes,
 )
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "ANALYTICS_REPLIES",
     "AUDIT_CONSUMERS",
     "CATALOG",
+    "MAX_MESSAGE_BYTES",
     "NOTIFICATION_COMMANDS",
     "NOTIFICATION_CONSUMERS",
     "NOTIFICATION_EVENTS",
@@ -70,4 +73,5 @@ __all__ = [
     "all_topics",
     "by_name",
     "consumer_groups",
+    "max_request_bytes",
 ]

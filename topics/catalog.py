@@ -12,6 +12,10 @@ from enum import StrEnum
 
 DAY_MS = 24 * 60 * 60 * 1000
 DLQ_SUFFIX = ".dlq"
+# The largest record (key, value and headers) a topic accepts, and so the largest one a
+# producer may send: both are set from this one figure (``max.message.bytes`` on every topic,
+# ``max_request_size`` on every producer). Kafka's own default, stated so it is a contract.
+MAX_MESSAGE_BYTES = 1_048_576
 
 
 class Compatibility(StrEnum):
@@ -71,6 +75,7 @@ class TopicSpec:
     compatibility: Compatibility
     description: str = ""
     configs: dict[str, str] = field(default_factory=dict)
+    max_message_bytes: int = MAX_MESSAGE_BYTES
 
     @property
     def dlq(self) -> str:
@@ -87,6 +92,7 @@ class TopicSpec:
         return {
             "retention.ms": str(self.retention_ms),
             "cleanup.policy": self.cleanup_policy,
+            "max.message.bytes": str(self.max_message_bytes),
             **self.configs,
         }
 
@@ -482,6 +488,11 @@ def by_name(name: str) -> TopicSpec:
 def all_topics() -> tuple[TopicSpec, ...]:
     """Every topic of the catalog, primary topics first, then dead-letter twins."""
     return CATALOG
+
+
+def max_request_bytes() -> int:
+    """What a producer may send at most: the largest record any catalog topic accepts."""
+    return max(t.max_message_bytes for t in CATALOG)
 
 
 def consumer_groups() -> tuple[str, ...]:

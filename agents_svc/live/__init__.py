@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Mapping
 
 from aiohttp import web
 
+from agents_svc.limits import FRAME_MAX_BYTES
 from agents_svc.live.hub import AgentHub
 from agents_svc.live.session import AgentSession, LiveSettings
 from agents_svc.routes.deps import AGENTS
@@ -44,7 +45,9 @@ async def connect(request: web.Request) -> web.StreamResponse:
     if holder is None:
         return key_problem("unknown, revoked or malformed agent key (or its agent was deleted)")
     settings = request.app[LIVE_SETTINGS]
-    ws = web.WebSocketResponse(heartbeat=max(5.0, settings.heartbeat_interval_s * 2))
+    ws = web.WebSocketResponse(
+        heartbeat=max(5.0, settings.heartbeat_interval_s * 2), max_msg_size=FRAME_MAX_BYTES
+    )
     await ws.prepare(request)
     publisher = request.app[COMMANDS].bus.publisher
     await AgentSession(ws, holder, request.app[HUB], publisher, settings).serve()

@@ -18,6 +18,7 @@ import orjson
 from aiohttp import WSMsgType, web
 
 import topics
+from agents_svc.limits import INPUT_MAX_BYTES, RESULT_MAX_BYTES, TooLarge, check_size
 from agents_svc.live.hub import AgentHub, Outbound
 from agents_svc.routes.readmodel import AgentKeyRecord
 from streams.producer import EventPublisher
@@ -28,6 +29,7 @@ log = logging.getLogger("agents_svc.live")
 SHARD = "scheduler"
 HELLO_TIMEOUT_S = 10.0
 CLOSE_REPLACED, CLOSE_REFUSED = 4001, 4003
+TOO_LARGE = "too_large"  # the code of an error frame refusing a frame for a field's size
 
 
 @dataclass
@@ -59,6 +61,7 @@ def _report(holder: AgentKeyRecord, frame: dict[str, Any]) -> tuple[str, dict[st
                 "message": frame.get("message"),
             }
         if kind == "result":
+            check_size("output", frame["output"], RESULT_MAX_BYTES)
             return "CompleteTask", {**base, "output": frame["output"]}
         if kind == "failure":
             return "FailTask", {
@@ -181,9 +184,23 @@ class AgentSession:
                 if not isinstance(frame, dict):
                     raise ProtocolError("a frame is a JSON object")
                 await self._frame(frame)
+            except TooLarge as exc:
+                await self._too_large(frame, exc)
             except (ProtocolError, SchemaViolation, orjson.JSONDecodeError, ValueError) as exc:
                 ref = frame.get("ref") if isinstance(frame, dict) else None
                 self.out.push({"type": "error", "detail": str(exc), "ref": ref})
+
+    async def _too_large(self, frame: dict[str, Any], exc: TooLarge) -> None:
+        """Refuse the frame, saying which field is too large; a result fails its task."""
+        detail = f"{frame.get('type')} frame refused: {exc}"
+        if frame.get("type") == "result":
+            # Failed for good now, rather than left running until its timeout.
+            failure = {**frame, "type": "failure", "error": detail[:2000], "retryable": False}
+            await self._command(*_report(self.holder, failure))
+        log.warning("agent frame refused", extra={"agent_id": self.holder.agent_id})
+        self.out.push(
+            {"type": "error", "detail": detail, "ref": frame.get("ref"), "code": TOO_LARGE}
+        )
 
     async def _frame(self, frame: dict[str, Any]) -> None:
         kind = frame.get("type")
@@ -202,6 +219,7 @@ class AgentSession:
                 {"agent_id": self.holder.agent_id, "message_id": frame.get("message_id")},
             )
         elif kind == "send":
+            check_size("body", frame.get("body"), INPUT_MAX_BYTES)
             type_name, data = (
                 "SendDirectMessage",
                 {

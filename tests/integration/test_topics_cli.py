@@ -100,7 +100,12 @@ async def test_drift_made_behind_the_catalogs_back_is_reported_and_repaired(
     await _set_configs(
         kafka_bootstrap,
         user,
-        {"retention.ms": "86400000", "cleanup.policy": "delete", "max.message.bytes": "2000000"},
+        {
+            "retention.ms": "86400000",
+            "cleanup.policy": "delete",
+            "max.message.bytes": "1048576",
+            "segment.ms": "3600000",
+        },
     )
 
     drifts = await diff_topics(kafka_bootstrap, catalog.specs, prefix=catalog.prefix)
@@ -114,7 +119,7 @@ async def test_drift_made_behind_the_catalogs_back_is_reported_and_repaired(
     assert await diff_topics(kafka_bootstrap, catalog.specs, prefix=catalog.prefix) == []
     # The override the catalog does not manage survives the repair.
     found = await describe_cluster_topics(kafka_bootstrap, [user])
-    assert found[user].overrides.get("max.message.bytes") == "2000000"
+    assert found[user].overrides.get("segment.ms") == "3600000"
 
 
 async def test_more_partitions_in_the_catalog_grow_the_topic(

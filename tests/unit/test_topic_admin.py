@@ -75,7 +75,7 @@ def test_partition_replication_and_config_differences_each_name_their_field() ->
 def test_a_config_the_cluster_does_not_report_is_drift() -> None:
     cluster = {"agent-events": on_cluster(AGENT_EVENTS, configs={})}
     drifts = compute_drift([AGENT_EVENTS], cluster)
-    assert {d.field for d in drifts} == {"retention.ms", "cleanup.policy"}
+    assert {d.field for d in drifts} == {"retention.ms", "cleanup.policy", "max.message.bytes"}
     assert "is unset on the cluster" in str(drifts[0])
 
 
@@ -175,7 +175,7 @@ def test_plan_reports_replication_as_a_problem_it_does_not_fix() -> None:
 
 
 def test_plan_alters_differing_configs_and_keeps_other_overrides() -> None:
-    overrides = {"retention.ms": "86400000", "max.message.bytes": "2000000"}
+    overrides = {"retention.ms": "86400000", "segment.ms": "3600000"}
     configs = {**AGENT_EVENTS.topic_configs(), **overrides}
     cluster = {"agent-events": on_cluster(AGENT_EVENTS, configs=configs, overrides=overrides)}
     (plan,) = plan_apply([AGENT_EVENTS], cluster)
@@ -184,7 +184,8 @@ def test_plan_alters_differing_configs_and_keeps_other_overrides() -> None:
     assert plan.alter_configs == {
         "retention.ms": "604800000",
         "cleanup.policy": "delete",
-        "max.message.bytes": "2000000",
+        "max.message.bytes": "1048576",
+        "segment.ms": "3600000",
     }
 
 
