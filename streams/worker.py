@@ -35,6 +35,7 @@ def consume(
     registry: SchemaRegistry | None = None,
     concurrency: int = 1,
     table: MutableMapping[str, Any] | None = None,
+    owner_only: bool = False,
 ) -> EventPipeline:
     """Consume ``topic`` in a Faust agent that runs every record through an EventPipeline.
 
@@ -45,6 +46,9 @@ def consume(
     ``table`` (from ``aggregate_table``) shares one aggregate table between topics that are
     co-partitioned: same partition count, keyed by the same aggregate ids. A record then sees
     the state the other topic's records left under its key.
+
+    ``owner_only`` is for read-model writers (projectors): an event whose ``source`` is not
+    the topic's owning service goes to the dead-letter twin as ``foreign-source``.
     """
     settings: WorkerSettings = app.dafnck_settings  # type: ignore[attr-defined]
     aggregates = None
@@ -63,6 +67,7 @@ def consume(
         sender=FaustSender(app),
         retry=settings.retry,
         aggregates=aggregates,
+        owner_only=owner_only,
     )
     source = app.topic(
         topic.name,
