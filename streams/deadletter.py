@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from streams.envelope import Envelope, is_from_service, now_rfc3339
+from streams.envelope import Envelope, is_from_service, now_rfc3339, service_source
 from streams.records import Headers, Record, Sender
 from topics import TopicSpec
 
@@ -54,7 +54,8 @@ def foreign_source(topic: TopicSpec, envelope: Envelope) -> Failure | None:
     """
     if is_from_service(envelope.source, topic.owner):
         return None
-    detail = f"source {envelope.source!r} is not {topic.name}'s writer {topic.owner}"
+    writer = service_source(topic.owner)
+    detail = f"source {envelope.source!r} is not {topic.name}'s writer ({writer})"
     return Failure(FOREIGN_SOURCE, detail, "$.source")
 
 
