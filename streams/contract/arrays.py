@@ -85,7 +85,10 @@ def _items(
         out.append(Incompatibility(rest_path, rules.ADDITIONAL_ITEMS_REMOVED, msg))
         return out
     open_rest = is_unconstrained(checker.writer_doc.resolve(w_rest))
-    if width and open_rest and not is_unconstrained(r_rest_resolved):
+    # Confluent compares draft-07 additionalItems by presence: even {} where there was
+    # nothing counts as a schema given.
+    given = draft07 and "items" not in w and isinstance(r.get("items"), dict)
+    if width and open_rest and (given or not is_unconstrained(r_rest_resolved)):
         msg = (
             f"{labels.reader} schema gives the items after position {width - 1} a schema; "
             f"the {labels.writer} schema lets them be anything"

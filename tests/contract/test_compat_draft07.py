@@ -117,6 +117,15 @@ CASES: list[tuple[str, Any, Any, str, str | None, str]] = [
         "ADDITIONAL_ITEMS_NARROWED",
         "$.additionalItems",
     ),
+    (
+        "narrowed-to-empty-schema-backward",
+        tup(STR),
+        tup(STR, extra={}),
+        "BACKWARD",
+        "ADDITIONAL_ITEMS_NARROWED",
+        "$.additionalItems",
+    ),
+    ("true-is-absent-full", tup(STR), tup(STR, extra=True), "FULL", None, ""),
     ("extended-backward", tup(STR, extra=INT), tup(STR), "BACKWARD", None, ""),
     (
         "changed-additional",
