@@ -3,7 +3,8 @@
 ``consume_batches(app, projector)`` adds one agent that takes up to ``max_batch`` records
 (or what arrived within ``within_s``) and hands them to ``BatchProjection.handle``. Like
 the kernel's pipeline, a record that is not a valid envelope of the topic goes to the
-dead-letter twin and never stops the stream; a failing batch is retried with backoff, and
+dead-letter twin and never stops the stream (and so does an event its owner, the
+scheduler, did not write: ``foreign-source``); a failing batch is retried with backoff, and
 when it still fails its events are applied one by one so only the culprit is dead-lettered.
 Offsets are committed after ``handle`` returns (Faust's ``take_events`` acks then).
 """
@@ -22,6 +23,7 @@ from agents_svc.projector import APPLIERS, Projector
 from streams import deadletter
 from streams.deadletter import Failure
 from streams.envelope import Envelope, EnvelopeError, decode
+from streams.metrics import EVENTS_DEAD_LETTERED
 from streams.records import Record, Sender, normalize_headers
 from streams.registry import SchemaRegistry, SchemaViolation, default_registry
 from streams.settings import RetryPolicy, WorkerSettings
@@ -101,6 +103,9 @@ class BatchProjection:
             )
             await self._dead_letter(record, failure)
             return None
+        if foreign := deadletter.foreign_source(self.topic, envelope):
+            await self._dead_letter(record, foreign)
+            return None
         try:
             self.registry.check(self.topic, envelope)
         except SchemaViolation as exc:
@@ -118,6 +123,7 @@ class BatchProjection:
             },
         )
         await deadletter.dead_letter(self.sender, self.topic, record, failure, self.service)
+        EVENTS_DEAD_LETTERED.labels(self.service, self.topic.name, failure.reason).inc()
 
 
 def consume_batches(

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from streams.envelope import Envelope, now_rfc3339
+from streams.envelope import Envelope, now_rfc3339, service_source
 from streams.records import Record
 from streams.registry import SchemaEntry, SchemaRegistry
 from streams.tracing import TraceContext
@@ -94,7 +94,7 @@ class HandlerContext:
         seq = len(self.outputs)
         envelope = Envelope(
             id=derived_id(f"{self.envelope.id}/{self.service}/{seq}"),
-            source=f"/dafnck/{self.service}",
+            source=service_source(self.service),
             type=type_name,
             subject=subject,
             time=time or now_rfc3339(),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from streams.envelope import now_rfc3339
+from streams.envelope import Envelope, is_from_service, now_rfc3339, service_source
 from streams.records import Headers, Record, Sender
 from topics import TopicSpec
 
@@ -28,7 +28,9 @@ NOT_ENVELOPE = "not-envelope"
 UNKNOWN_TYPE = "unknown-type"
 SCHEMA_INVALID = "schema-invalid"
 HANDLER_ERROR = "handler-error"
-REASONS = (NOT_JSON, NOT_ENVELOPE, UNKNOWN_TYPE, SCHEMA_INVALID, HANDLER_ERROR)
+# An event on a topic that a read model follows, but not written by the topic's owner.
+FOREIGN_SOURCE = "foreign-source"
+REASONS = (NOT_JSON, NOT_ENVELOPE, UNKNOWN_TYPE, SCHEMA_INVALID, HANDLER_ERROR, FOREIGN_SOURCE)
 
 _MAX_DETAIL = 1000
 
@@ -41,6 +43,20 @@ class Failure:
     detail: str
     path: str | None = None
     attempts: int = 0
+
+
+def foreign_source(topic: TopicSpec, envelope: Envelope) -> Failure | None:
+    """A ``foreign-source`` failure unless the envelope comes from the topic's single writer.
+
+    Read models only project what the owning service decided: an event someone else put
+    on the topic (by hand, or a misbehaving client) would show a resource its owner never
+    saw. The check holds against mistakes, not forgery; Kafka ACLs keep writers out.
+    """
+    if is_from_service(envelope.source, topic.owner):
+        return None
+    writer = service_source(topic.owner)
+    detail = f"source {envelope.source!r} is not {topic.name}'s writer ({writer})"
+    return Failure(FOREIGN_SOURCE, detail, "$.source")
 
 
 def dead_letter_headers(record: Record, failure: Failure, service: str) -> Headers:

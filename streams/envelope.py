@@ -73,6 +73,20 @@ class Envelope:
         return out
 
 
+SOURCE_PREFIX = "/dafnck/"
+
+
+def service_source(service: str) -> str:
+    """The CloudEvents ``source`` a platform service stamps on what it produces."""
+    return SOURCE_PREFIX + service
+
+
+def is_from_service(source: str, service: str) -> bool:
+    """True when ``source`` names ``service`` (or one of its instances, ``/dafnck/svc/<id>``)."""
+    own = service_source(service)
+    return source == own or source.startswith(own + "/")
+
+
 _second_cache: tuple[int, str] = (-1, "")
 
 

@@ -66,8 +66,11 @@ class EventPipeline:
         aggregates: AggregateStore | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         replies: TopicSpec | None = None,
+        owner_only: bool = False,
     ) -> None:
         self.service = service
+        # Read-model consumers take only what the topic's owner wrote (``foreign-source``).
+        self.owner_only = owner_only
         self.topic = topic
         self.handlers = dict(handlers)
         self.registry = registry
@@ -100,6 +103,8 @@ class EventPipeline:
                 record,
                 Failure(deadletter.NOT_ENVELOPE, "subject must equal the record key", "$.subject"),
             )
+        if self.owner_only and (foreign := deadletter.foreign_source(self.topic, envelope)):
+            return await self._dead_letter(record, foreign)
         try:
             schema = self.registry.check(self.topic, envelope)
         except SchemaViolation as exc:

@@ -100,15 +100,23 @@ class SchemaRegistry:
                 f"not {spec.name}/{envelope.type}",
                 "$.dataschema",
             )
-        validator = entry.validator
-        if not validator.is_valid(envelope.data):
-            raise _violation(validator, envelope.data)
+        self.validate_data(entry, envelope.data)
         return entry
 
     def validate_data(self, entry: SchemaEntry, data: dict[str, Any]) -> None:
         """Validate data against one schema entry; raise SchemaViolation naming the field."""
-        if not entry.validator.is_valid(data):
+        try:
+            valid = entry.validator.is_valid(data)
+        except ValueError as exc:
+            raise _unreadable(exc) from None
+        if not valid:
             raise _violation(entry.validator, data)
+
+
+def _unreadable(exc: ValueError) -> SchemaViolation:
+    # The validator refuses data nested deeper than it can take ("Recursion limit reached"):
+    # invalid data, not a crash of the consumer that met it.
+    return SchemaViolation("schema-invalid", f"data cannot be validated: {exc}", "$.data")
 
 
 def _violation(validator: Any, data: Any) -> SchemaViolation:
@@ -120,6 +128,8 @@ def _violation(validator: Any, data: Any) -> SchemaViolation:
             f"[{p}]" if isinstance(p, int) else f".{p}" for p in exc.instance_path
         )
         return SchemaViolation("schema-invalid", exc.message, path)
+    except ValueError as exc:
+        return _unreadable(exc)
     return SchemaViolation("schema-invalid", "data does not match its schema", "$.data")
 
 

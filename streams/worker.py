@@ -36,6 +36,7 @@ def consume(
     concurrency: int = 1,
     table: MutableMapping[str, Any] | None = None,
     replies: TopicSpec | None = None,
+    owner_only: bool = False,
 ) -> EventPipeline:
     """Consume ``topic`` in a Faust agent that runs every record through an EventPipeline.
 
@@ -48,6 +49,8 @@ def consume(
     the state the other topic's records left under its key.
 
     ``replies``: where a dead-lettered command is answered (default: the catalog's).
+    ``owner_only`` is for read-model writers (projectors): an event whose ``source`` is not
+    the topic's owning service goes to the dead-letter twin as ``foreign-source``.
     """
     settings: WorkerSettings = app.dafnck_settings  # type: ignore[attr-defined]
     aggregates = None
@@ -67,6 +70,7 @@ def consume(
         retry=settings.retry,
         aggregates=aggregates,
         replies=replies,
+        owner_only=owner_only,
     )
     source = app.topic(
         topic.name,

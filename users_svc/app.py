@@ -132,10 +132,10 @@ def build_app(
     consume(app, topics.USER_REGISTRATIONS, registration_handlers(deps), table=aggregates)
 
     project = projector.project
-    consume(app, topics.USER_EVENTS, dict.fromkeys(USER_EVENT_APPLIERS, project), stateful=False)
-    consume(
-        app, topics.USER_CREDENTIALS, dict.fromkeys(CREDENTIALS_APPLIERS, project), stateful=False
-    )
+    user_events = dict.fromkeys(USER_EVENT_APPLIERS, project)
+    credentials = dict.fromkeys(CREDENTIALS_APPLIERS, project)
+    consume(app, topics.USER_EVENTS, user_events, stateful=False, owner_only=True)
+    consume(app, topics.USER_CREDENTIALS, credentials, stateful=False, owner_only=True)
 
     @app.task
     async def migrate_read_model() -> None:

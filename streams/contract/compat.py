@@ -4,12 +4,15 @@ BACKWARD: consumers on the new schema read data written with the old one (writer
 FORWARD: consumers on the old schema read data written with the new one (writer=new).
 FULL: both. NONE: no check. ``*_TRANSITIVE`` only matters across several versions, so
 for a pair of schemas it means the same as its base mode.
+
+A schema without ``$schema`` is read as draft-07, as Confluent reads it (``dialect``).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from streams.contract.dialect import as_2020_12
 from streams.contract.incompat import Incompatibility, Labels
 from streams.contract.jsonutil import Schema
 from streams.contract.reader import check_reader_can_read
@@ -33,6 +36,7 @@ def check_compatibility(
     ``names`` is how messages call the two schemas (e.g. ``("v1", "v2")``).
     """
     base = base_mode(mode)
+    old, new = as_2020_12(old), as_2020_12(new)
     old_name, new_name = names
     out: list[Incompatibility] = []
     if base in ("BACKWARD", "FULL"):

@@ -1,13 +1,18 @@
-"""Reading schema files: JSON parsing and meta-validation against draft 2020-12."""
+"""Reading schema files: JSON parsing and meta-validation against their draft.
+
+The platform's own schemas are draft 2020-12. A peer's schema given to ``schemas compat``
+may also be draft-07 (declared, or without ``$schema``, as Confluent reads it).
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft7Validator, Draft202012Validator
 
 from streams.contract import rules
+from streams.contract.dialect import is_draft07
 from streams.contract.jsonutil import Schema, child
 from streams.contract.refs import unresolved_refs
 
@@ -15,6 +20,9 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 _META = Draft202012Validator(
     Draft202012Validator.META_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
+)
+_META_07 = Draft7Validator(
+    Draft7Validator.META_SCHEMA, format_checker=Draft7Validator.FORMAT_CHECKER
 )
 
 
@@ -45,16 +53,22 @@ def read_schema_file(path: Path) -> Schema:
 
 
 def meta_problems(schema: Schema, require_dialect: bool = False) -> list[tuple[str, str, str]]:
-    """``(json path, rule, message)`` for each way ``schema`` is not a valid 2020-12 schema."""
+    """``(json path, rule, message)`` for each way ``schema`` is not a valid schema of its draft.
+
+    With ``require_dialect`` (the platform's own tree) only draft 2020-12 will do; without
+    it a draft-07 schema (declared or without ``$schema``) is checked against draft-07.
+    """
     out: list[tuple[str, str, str]] = []
-    if isinstance(schema, dict):
+    older = not require_dialect and is_draft07(schema)
+    if isinstance(schema, dict) and not older:
         declared = schema.get("$schema")
         if declared is None and require_dialect:
             out.append(("$.$schema", rules.SCHEMA_DIALECT, f'missing "$schema": "{DIALECT}"'))
         elif declared is not None and str(declared).rstrip("#") != DIALECT:
-            msg = f"$schema is {declared!r}; only draft 2020-12 ({DIALECT}) is supported"
+            msg = f"$schema is {declared!r}; only draft 2020-12 ({DIALECT}) or draft-07 will do"
             out.append(("$.$schema", rules.SCHEMA_DIALECT, msg))
-    for error in sorted(_META.iter_errors(schema), key=lambda e: list(map(str, e.absolute_path))):
+    meta = _META_07 if older else _META
+    for error in sorted(meta.iter_errors(schema), key=lambda e: list(map(str, e.absolute_path))):
         path = "$"
         for part in error.absolute_path:
             path = child(path, part)
@@ -71,7 +85,8 @@ def load_schema_file(path: Path) -> Schema:
     if problems:
         where, _, message = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        draft = "draft-07" if is_draft07(schema) else "draft 2020-12"
         raise SchemaLoadError(
-            f"{path}: not a valid draft 2020-12 JSON Schema: at {where}: {message}{more}"
+            f"{path}: not a valid {draft} JSON Schema: at {where}: {message}{more}"
         )
     return schema

@@ -48,11 +48,9 @@ def object_keywords(
     out += _patterns_and_additional(checker, w, r, path)
     out += _required(checker, w, r, path)
     out += count_bounds(w, r, ("minProperties", "maxProperties"), path, checker.labels)
-    out += _dependencies(checker, w, r, path)
-    if "propertyNames" in r:
-        sub = child(path, "propertyNames")
-        out += checker.check(w.get("propertyNames", {"type": "string"}), r["propertyNames"], sub)
-    return out
+    # propertyNames is not compared: Confluent Schema Registry leaves it out of its diff,
+    # so adding, changing or dropping it is compatible in every mode.
+    return out + _dependencies(checker, w, r, path)
 
 
 def _properties(

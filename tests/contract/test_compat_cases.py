@@ -655,7 +655,7 @@ CASES: list[tuple[str, Any, Any, str, str | None, str]] = [
         arr(prefixItems=[STR], items=False),
         "BACKWARD",
         "ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL",
-        "properties.tags.items",
+        "properties.tags.prefixItems[1]",
     ),
     (
         "prefix-items-extended-into-closed",

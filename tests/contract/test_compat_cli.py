@@ -79,11 +79,11 @@ def test_none_mode_is_always_compatible(tmp_path: Path) -> None:
         pytest.param('{"type": ', "b.json: not JSON: line 1", id="not-json"),
         pytest.param(
             {"type": "strin"},
-            "b.json: not a valid draft 2020-12 JSON Schema: at $.type",
+            "b.json: not a valid draft-07 JSON Schema: at $.type",
             id="not-a-schema",
         ),
         pytest.param(
-            {"$schema": "http://json-schema.org/draft-07/schema#"},
+            {"$schema": "https://json-schema.org/draft/2019-09/schema"},
             "only draft 2020-12",
             id="other-dialect",
         ),
