@@ -24,6 +24,8 @@ from streams import deadletter
 from streams.deadletter import Failure
 from streams.envelope import Envelope, EnvelopeError, decode
 from streams.metrics import EVENTS_DEAD_LETTERED
+from streams.outages import outage_of
+from streams.pipeline import OUTAGE_LOG_EVERY
 from streams.records import Record, Sender, normalize_headers
 from streams.registry import SchemaRegistry, SchemaViolation, default_registry
 from streams.settings import RetryPolicy, WorkerSettings
@@ -78,11 +80,30 @@ class BatchProjection:
 
     async def _apply(self, envelopes: list[Envelope], attempts: int | None = None) -> bool:
         attempts = attempts or self.retry.attempts
-        for attempt in range(1, attempts + 1):
+        attempt = outages = 0
+        while attempt < attempts:
+            attempt += 1
             try:
                 await self.projector.apply_batch(envelopes)
                 return True
             except Exception as exc:
+                if (dependency := outage_of(exc)) is not None:
+                    # Postgres down is no fault of the events: hold the batch until it answers
+                    # rather than dead-letter events the read model would then never show.
+                    attempt -= 1
+                    outages += 1
+                    if outages == 1 or outages % OUTAGE_LOG_EVERY == 0:
+                        log.warning(
+                            "read model unavailable; holding the batch until it answers",
+                            extra={
+                                "events": len(envelopes),
+                                "dependency": dependency,
+                                "waits": outages,
+                                "error": repr(exc),
+                            },
+                        )
+                    await self._sleep(self.retry.backoff(outages))
+                    continue
                 log.warning(
                     "projection failed",
                     extra={"events": len(envelopes), "attempt": attempt, "error": repr(exc)},

@@ -12,6 +12,7 @@ from agents_svc.projector_stream import BatchProjection, consume_batches
 from streams import deadletter
 from streams.app import create_app
 from streams.envelope import Envelope, encode
+from streams.readmodel_pool import ReadModelUnavailable
 from streams.records import Headers, Record, header
 from streams.settings import RetryPolicy, WorkerSettings
 from tests.integration.support.agents_events import agent_created, event, new_id
@@ -88,3 +89,29 @@ def test_consume_batches_adds_one_projecting_agent(tmp_path: Path) -> None:
     batches = consume_batches(app, Projector("postgresql://unused/db"), max_batch=10)
     assert list(app.agents) == ["agents-svc.agent-events.projector"]
     assert batches.service == "agents-svc" and batches.topic is topics.AGENT_EVENTS
+
+
+class DownThenUp:
+    """A read model that is unreachable for its first ``outages`` batches."""
+
+    def __init__(self, outages: int) -> None:
+        self.outages = outages
+        self.batches: list[list[str]] = []
+
+    async def apply_batch(self, events: Sequence[Envelope]) -> int:
+        if self.outages > 0:
+            self.outages -= 1
+            raise ReadModelUnavailable("postgres is not answering")
+        self.batches.append([e.id for e in events])
+        return len(events)
+
+
+async def test_a_postgres_outage_holds_the_batch_instead_of_dead_lettering_it() -> None:
+    # More outages than retry attempts: before, the events were dead-lettered and lost.
+    projector, sender = DownThenUp(outages=5), Sent()
+    events = [
+        event("AgentCreated", agent_created(new_id(), new_id(), f"o{n}"), n) for n in range(2)
+    ]
+    await _batches(projector, sender).handle([_record(e, n) for n, e in enumerate(events)])
+    assert projector.batches == [[e.id for e in events]]
+    assert sender.records == []
