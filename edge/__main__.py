@@ -33,7 +33,15 @@ def main() -> None:
     )
     try:
         services = EdgeServices.from_env(config)
-        web.run_app(build_app(config, services), host=config.host, port=config.port, print=None)
+        # access_log=None: the request_context middleware logs each request once, with its
+        # request id; aiohttp's access log would repeat it with every header.
+        web.run_app(
+            build_app(config, services),
+            host=config.host,
+            port=config.port,
+            print=None,
+            access_log=None,
+        )
     except (BootstrapError, ValueError) as exc:
         # Configuration the edge cannot start with: say what to fix, without a traceback.
         log.error("edge cannot start: %s", exc)

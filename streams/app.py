@@ -10,7 +10,8 @@ from faust.sensors.monitor import Monitor
 from faust.web import Request, Response, View
 
 from streams import faust_transport, metrics
-from streams.logs import JsonFormatter
+from streams.logs import JsonFormatter, StartupNoiseFilter
+from streams.readiness import readiness_problems
 from streams.settings import WorkerSettings
 
 log = logging.getLogger("dafnck.app")
@@ -60,10 +61,12 @@ def _logging_config(settings: WorkerSettings) -> dict[str, Any]:
                 "environment": settings.environment,
             }
         },
+        "filters": {"startup_noise": {"()": StartupNoiseFilter}},
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",
                 "formatter": "json",
+                "filters": ["startup_noise"],
                 "stream": "ext://sys.stderr",
             }
         },
@@ -82,7 +85,7 @@ def create_app(settings: WorkerSettings, **overrides: Any) -> faust.App:
     config: dict[str, Any] = {
         "broker": f"{faust_transport.SCHEME}://{settings.kafka_bootstrap}",
         "store": settings.store,
-        "datadir": str(settings.data_dir / settings.service),
+        "datadir": str(settings.data_dir / settings.app_id),
         "web_enabled": True,
         "web_host": settings.web_host,
         "web_bind": settings.web_host,
@@ -97,11 +100,15 @@ def create_app(settings: WorkerSettings, **overrides: Any) -> faust.App:
         "stream_buffer_maxsize": 8192,
         "logging_config": _logging_config(settings),
         "processing_guarantee": settings.processing_guarantee,
+        "broker_session_timeout": settings.session_timeout_s,
+        # Kafka wants heartbeats well inside the session; a third is its own rule of thumb.
+        "broker_heartbeat_interval": settings.session_timeout_s / 3,
+        "consumer_group_instance_id": settings.group_instance_id,
         "version": 1,
         "Monitor": QuietMonitor,
     }
     config.update(overrides)
-    app = faust.App(settings.service, **config)
+    app = faust.App(settings.app_id, **config)
     app.dafnck_settings = settings  # type: ignore[attr-defined]
 
     install_web_views(app, settings)
@@ -131,16 +138,3 @@ def install_web_views(app: faust.App, settings: WorkerSettings) -> None:
             return self.bytes(
                 metrics.render(), content_type="text/plain; version=0.0.4"
             )
-
-
-def readiness_problems(app: faust.App) -> list[str]:
-    """What keeps the worker from being ready (empty when it is ready)."""
-    problems: list[str] = []
-    if not app.producer.started:
-        problems.append("producer not started")
-    if app.rebalancing:
-        problems.append("consumer group rebalancing")
-    recovery = getattr(app.tables, "recovery", None)
-    if recovery is not None and not recovery.completed.is_set():
-        problems.append("tables recovering")
-    return problems

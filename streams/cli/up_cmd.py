@@ -11,15 +11,25 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from streams.cli.logview import LogPrinter
+from streams.cli.platform_ready import (
+    PLATFORM_FILE,
+    probe_ready,
+    why_not,
+    worker_urls_env,
+    write_platform_file,
+)
+from streams.cli.supervisor import Supervisor
 from streams.stack import Endpoints, default_state_dir, ensure_stack, stack_status, stop_stack
 from streams.topic_admin import apply_topics
 
 STOP_GRACE_S = 15.0
+NOT_READY_WARNING_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -97,9 +107,13 @@ def _pump(name: str, stream: IO[bytes], printer: LogPrinter, logfile: IO[bytes])
 def _up(args: argparse.Namespace) -> int:
     state_dir = args.state_dir or default_state_dir()
     was_running = {s.name for s in stack_status(state_dir) if s.answering}
+    timings: dict[str, float] = {}
+    began = time.monotonic()
     _progress("starting the stack (Kafka, Postgres, Redis)")
     endpoints = ensure_stack(state_dir, progress=_progress)
+    timings["stack"] = time.monotonic() - began
     _progress("applying the topic catalog")
+    began = time.monotonic()
     asyncio.run(
         apply_topics(
             endpoints.kafka_bootstrap,
@@ -107,6 +121,7 @@ def _up(args: argparse.Namespace) -> int:
             strict=False,
         )
     )
+    timings["topics"] = time.monotonic() - began
 
     printer = LogPrinter(raw=args.json_logs)
     log_dir = state_dir / "logs"
@@ -127,34 +142,53 @@ def _up(args: argparse.Namespace) -> int:
     if unwanted:
         _progress(f"not started (--without): {', '.join(sorted(unwanted))}")
     edge = Process(EDGE.name, EDGE.module, EDGE.port_env, args.port)
-    children: list[tuple[Process, subprocess.Popen[bytes]]] = []
+    worker_ports = {p.name: p.port for p in procs}
+    extra_env = {"DAFNCK_WORKER_URLS": worker_urls_env(worker_ports)}
+    supervisor: Supervisor[Process] = Supervisor(
+        lambda proc: _spawn(proc, endpoints, state_dir, printer, log_dir, extra_env),
+        lambda proc: proc.name,
+        _progress,
+    )
+    platform_file = state_dir / PLATFORM_FILE
     try:
         for proc in [*procs, edge]:
-            children.append((proc, _spawn(proc, endpoints, state_dir, printer, log_dir)))
+            supervisor.start(proc)
         if skipped:
             _progress(f"not built yet, not started: {', '.join(skipped)}")
-        _print_urls(edge, procs, endpoints)
-        return _supervise(children)
+        write_platform_file(state_dir, f"http://127.0.0.1:{edge.port}", worker_ports)
+        return _supervise(
+            supervisor, timings, lambda took: _print_urls(edge, procs, endpoints, took)
+        )
     except KeyboardInterrupt:
         return 0
     finally:
         _progress("stopping")
-        _stop_children(children)
+        platform_file.unlink(missing_ok=True)
+        supervisor.stop(STOP_GRACE_S)
         if not {"kafka", "postgres", "redis"} <= was_running:
             stop_stack(state_dir, progress=_progress)
         _progress("stopped")
 
 
 def _spawn(
-    proc: Process, endpoints: Endpoints, state_dir: Path, printer: LogPrinter, log_dir: Path
+    proc: Process,
+    endpoints: Endpoints,
+    state_dir: Path,
+    printer: LogPrinter,
+    log_dir: Path,
+    extra_env: dict[str, str],
 ) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         **endpoints.as_env(),
+        **extra_env,
         proc.port_env: str(proc.port),
         "DAFNCK_STATE_DIR": str(state_dir),
         "PYTHONUNBUFFERED": "1",
     }
+    # Static membership: a restarted worker is the same group member and gets its
+    # partitions back at once instead of after the old member's session expires.
+    env.setdefault("DAFNCK_GROUP_INSTANCE_ID", f"{proc.name}-{proc.port}")
     child = subprocess.Popen(
         [sys.executable, "-m", proc.module],
         env=env,
@@ -171,47 +205,54 @@ def _spawn(
     return child
 
 
-def _print_urls(edge: Process, workers: list[Process], endpoints: Endpoints) -> None:
+def _print_urls(edge: Process, workers: list[Process], endpoints: Endpoints, took: str) -> None:
     lines = [
         "",
-        "DafnckMachine is up:",
+        f"DafnckMachine is up ({took}):",
         f"  edge       http://127.0.0.1:{edge.port}  (/health /ready /metrics /openapi.json)",
         *(f"  {w.name:<10} http://127.0.0.1:{w.port}/health" for w in workers),
         f"  kafka      {endpoints.kafka_bootstrap}",
         f"  postgres   {endpoints.database_url}",
         f"  redis      {endpoints.redis_url}",
-        "Press Ctrl-C to stop.",
+        "Press Ctrl-C to stop; `dafnck status` shows each part's readiness.",
         "",
     ]
     print("\n".join(lines), file=sys.stderr, flush=True)
 
 
-def _supervise(children: list[tuple[Process, subprocess.Popen[bytes]]]) -> int:
+def _ready_url(proc: Process) -> str:
+    return f"http://127.0.0.1:{proc.port}/ready"
+
+
+def _supervise(
+    supervisor: Supervisor[Process], timings: dict[str, float], announce: Callable[[str], None]
+) -> int:
     stop = threading.Event()
     # Handled explicitly: a shell starting `dafnck up` in the background leaves SIGINT
     # ignored, and a closed terminal sends SIGHUP; every one of them stops the platform.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda *_: stop.set())
+    waiting = {child.name: child for child in supervisor.children}
+    announced = False
+    next_probe = 0.0
+    slow_after = time.monotonic() + NOT_READY_WARNING_S
     while not stop.is_set():
-        for proc, child in children:
-            code = child.poll()
-            if code is not None:
-                _progress(f"{proc.name} exited with code {code}; stopping the platform")
-                return 1
-        stop.wait(0.5)
+        supervisor.check()
+        now = time.monotonic()
+        if waiting and now >= next_probe:
+            next_probe = now + 0.5
+            for name, child in list(waiting.items()):
+                ok, body = probe_ready(_ready_url(child.what), timeout=1.0)
+                if ok:
+                    timings[name] = now - child.started_at
+                    _progress(f"{name} ready in {timings[name]:.1f}s")
+                    del waiting[name]
+                elif now >= slow_after:
+                    _progress(f"{name} not ready yet: {why_not(body)}")
+            if now >= slow_after:
+                slow_after = now + NOT_READY_WARNING_S
+        if not waiting and not announced:
+            announced = True
+            announce(", ".join(f"{name} {secs:.1f}s" for name, secs in timings.items()))
+        stop.wait(0.2)
     return 0
-
-
-def _stop_children(children: list[tuple[Process, subprocess.Popen[bytes]]]) -> None:
-    # The edge first so no new requests arrive, then the workers.
-    for _proc, child in reversed(children):
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + STOP_GRACE_S
-    for proc, child in children:
-        try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            _progress(f"{proc.name} did not stop in {STOP_GRACE_S:.0f}s; killing it")
-            child.kill()
-            child.wait()
