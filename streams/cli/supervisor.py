@@ -55,6 +55,7 @@ class Supervisor(Generic[P]):
         self.report = report
         self.clock = clock
         self.children: list[Child[P]] = []
+        self.stopping = False
 
     def start(self, what: P) -> Child[P]:
         """Start one process and supervise it."""
@@ -62,9 +63,12 @@ class Supervisor(Generic[P]):
         self.children.append(child)
         return child
 
-    def check(self) -> None:
-        """Notice exits and restart what is due; call it every fraction of a second."""
+    def check(self) -> list[Child[P]]:
+        """Notice exits and restart what is due (returned); call it every fraction of a second."""
         now = self.clock()
+        restarted: list[Child[P]] = []
+        if self.stopping:
+            return restarted
         for child in self.children:
             if child.restart_at is not None:
                 if now >= child.restart_at:
@@ -72,6 +76,7 @@ class Supervisor(Generic[P]):
                     child.restarts += 1
                     child.popen = self.spawn(child.what)
                     child.started_at = now
+                    restarted.append(child)
                 continue
             code = child.popen.poll()
             if code is None:
@@ -86,9 +91,11 @@ class Supervisor(Generic[P]):
                 f"{child.name} exited with code {code}; "
                 f"restarting in {delay:g}s (restart {child.restarts + 1})"
             )
+        return restarted
 
     def stop(self, grace_s: float) -> None:
         """SIGTERM every running process, last started first; SIGKILL what outlives ``grace_s``."""
+        self.stopping = True
         for child in reversed(self.children):
             child.restart_at = None
             if child.popen.poll() is None:

@@ -237,15 +237,20 @@ def _supervise(
     next_probe = 0.0
     slow_after = time.monotonic() + NOT_READY_WARNING_S
     while not stop.is_set():
-        supervisor.check()
+        for child in supervisor.check():
+            waiting[child.name] = child
         now = time.monotonic()
         if waiting and now >= next_probe:
             next_probe = now + 0.5
             for name, child in list(waiting.items()):
                 ok, body = probe_ready(_ready_url(child.what), timeout=1.0)
                 if ok:
-                    timings[name] = now - child.started_at
-                    _progress(f"{name} ready in {timings[name]:.1f}s")
+                    took = now - child.started_at
+                    if name in timings:
+                        _progress(f"{name} ready again {took:.1f}s after restart {child.restarts}")
+                    else:
+                        timings[name] = took
+                        _progress(f"{name} ready in {took:.1f}s")
                     del waiting[name]
                 elif now >= slow_after:
                     _progress(f"{name} not ready yet: {why_not(body)}")
