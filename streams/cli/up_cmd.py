@@ -108,7 +108,7 @@ def _up(args: argparse.Namespace) -> int:
     state_dir = args.state_dir or default_state_dir()
     was_running = {s.name for s in stack_status(state_dir) if s.answering}
     timings: dict[str, float] = {}
-    began = time.monotonic()
+    launched = began = time.monotonic()
     _progress("starting the stack (Kafka, Postgres, Redis)")
     endpoints = ensure_stack(state_dir, progress=_progress)
     timings["stack"] = time.monotonic() - began
@@ -157,7 +157,11 @@ def _up(args: argparse.Namespace) -> int:
             _progress(f"not built yet, not started: {', '.join(skipped)}")
         write_platform_file(state_dir, f"http://127.0.0.1:{edge.port}", worker_ports)
         return _supervise(
-            supervisor, timings, lambda took: _print_urls(edge, procs, endpoints, took)
+            supervisor,
+            timings,
+            lambda took: _print_urls(
+                edge, procs, endpoints, f"in {time.monotonic() - launched:.1f}s ({took})"
+            ),
         )
     except KeyboardInterrupt:
         return 0
@@ -208,7 +212,7 @@ def _spawn(
 def _print_urls(edge: Process, workers: list[Process], endpoints: Endpoints, took: str) -> None:
     lines = [
         "",
-        f"DafnckMachine is up ({took}):",
+        f"DafnckMachine is up {took}:",
         f"  edge       http://127.0.0.1:{edge.port}  (/health /ready /metrics /openapi.json)",
         *(f"  {w.name:<10} http://127.0.0.1:{w.port}/health" for w in workers),
         f"  kafka      {endpoints.kafka_bootstrap}",
