@@ -191,8 +191,10 @@ def _spawn(
         "PYTHONUNBUFFERED": "1",
     }
     # Static membership: a restarted worker is the same group member and gets its
-    # partitions back at once instead of after the old member's session expires.
-    env.setdefault("DAFNCK_GROUP_INSTANCE_ID", f"{proc.name}-{proc.port}")
+    # partitions back at once instead of after the old member's session expires. The id
+    # names the one replica `up` runs; a second platform on the same broker needs its own
+    # DAFNCK_GROUP_PREFIX (it would share the consumer groups anyway).
+    env.setdefault("DAFNCK_GROUP_INSTANCE_ID", f"{proc.name}-0")
     child = subprocess.Popen(
         [sys.executable, "-m", proc.module],
         env=env,
