@@ -6,30 +6,22 @@ import argparse
 import asyncio
 import importlib.util
 import os
-import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from streams.cli.logview import LogPrinter
-from streams.cli.platform_ready import (
-    PLATFORM_FILE,
-    probe_ready,
-    why_not,
-    worker_urls_env,
-    write_platform_file,
-)
+from streams.cli.platform_ready import PLATFORM_FILE, worker_urls_env, write_platform_file
 from streams.cli.supervisor import Supervisor
+from streams.cli.up_watch import supervise
 from streams.stack import Endpoints, default_state_dir, ensure_stack, stack_status, stop_stack
 from streams.topic_admin import apply_topics
 
 STOP_GRACE_S = 15.0
-NOT_READY_WARNING_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -67,7 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Start the local stack (Kafka, Postgres, Redis; or use KAFKA_BOOTSTRAP_SERVERS, "
             "DATABASE_URL, REDIS_URL), create the catalog's topics, then every service worker "
-            "that exists and the edge, with their logs interleaved. Ctrl-C stops them, and "
+            "that exists and the edge, with their logs interleaved; it says when each is "
+            "ready and restarts any that dies (with backoff). Ctrl-C stops them, and "
             "the stack components this command started."
         ),
     )
@@ -156,12 +149,14 @@ def _up(args: argparse.Namespace) -> int:
         if skipped:
             _progress(f"not built yet, not started: {', '.join(skipped)}")
         write_platform_file(state_dir, f"http://127.0.0.1:{edge.port}", worker_ports)
-        return _supervise(
+        return supervise(
             supervisor,
+            lambda proc: f"http://127.0.0.1:{proc.port}/ready",
             timings,
             lambda took: _print_urls(
                 edge, procs, endpoints, f"in {time.monotonic() - launched:.1f}s ({took})"
             ),
+            _progress,
         )
     except KeyboardInterrupt:
         return 0
@@ -224,46 +219,3 @@ def _print_urls(edge: Process, workers: list[Process], endpoints: Endpoints, too
         "",
     ]
     print("\n".join(lines), file=sys.stderr, flush=True)
-
-
-def _ready_url(proc: Process) -> str:
-    return f"http://127.0.0.1:{proc.port}/ready"
-
-
-def _supervise(
-    supervisor: Supervisor[Process], timings: dict[str, float], announce: Callable[[str], None]
-) -> int:
-    stop = threading.Event()
-    # Handled explicitly: a shell starting `dafnck up` in the background leaves SIGINT
-    # ignored, and a closed terminal sends SIGHUP; every one of them stops the platform.
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, lambda *_: stop.set())
-    waiting = {child.name: child for child in supervisor.children}
-    announced = False
-    next_probe = 0.0
-    slow_after = time.monotonic() + NOT_READY_WARNING_S
-    while not stop.is_set():
-        for child in supervisor.check():
-            waiting[child.name] = child
-        now = time.monotonic()
-        if waiting and now >= next_probe:
-            next_probe = now + 0.5
-            for name, child in list(waiting.items()):
-                ok, body = probe_ready(_ready_url(child.what), timeout=1.0)
-                if ok:
-                    took = now - child.started_at
-                    if name in timings:
-                        _progress(f"{name} ready again {took:.1f}s after restart {child.restarts}")
-                    else:
-                        timings[name] = took
-                        _progress(f"{name} ready in {took:.1f}s")
-                    del waiting[name]
-                elif now >= slow_after:
-                    _progress(f"{name} not ready yet: {why_not(body)}")
-            if now >= slow_after:
-                slow_after = now + NOT_READY_WARNING_S
-        if not waiting and not announced:
-            announced = True
-            announce(", ".join(f"{name} {secs:.1f}s" for name, secs in timings.items()))
-        stop.wait(0.2)
-    return 0
