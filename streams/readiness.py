@@ -44,6 +44,25 @@ def _crashed_actors(app: faust.App) -> list[str]:
     return found
 
 
+def _changelog_mismatches(app: faust.App) -> list[str]:
+    # What the consumer's metadata says of each changelog; a table whose changelog it sees
+    # with another partition count fails every write (PartitionsMismatch) until refreshed.
+    found: list[str] = []
+    partitions_of = getattr(app.consumer, "topic_partitions", None)
+    if partitions_of is None:
+        return found
+    for table in app.tables.values():
+        changelog = table.changelog_topic
+        wanted = changelog.partitions or app.conf.topic_partitions
+        seen = partitions_of(changelog.get_topic_name())
+        if seen is not None and seen != wanted:
+            found.append(
+                f"table {table.name}: changelog {changelog.get_topic_name()} has {seen} "
+                f"partitions in the consumer's metadata, the table needs {wanted}"
+            )
+    return found
+
+
 def readiness_problems(app: faust.App) -> list[str]:
     """What keeps the worker from being ready (empty when it is ready)."""
     problems: list[str] = []
@@ -61,4 +80,6 @@ def readiness_problems(app: faust.App) -> list[str]:
     crashes = handler_health(app).crashes
     problems += [f"handler {name} crashed: {why}" for name, why in sorted(crashes.items())]
     problems += _crashed_actors(app)
+    if not problems:
+        problems += _changelog_mismatches(app)
     return problems
