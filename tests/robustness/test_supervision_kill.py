@@ -10,8 +10,9 @@ import asyncio
 import os
 import re
 import signal
+import subprocess
+import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 
@@ -24,16 +25,17 @@ import topics
 from streams.stack import Endpoints
 from tests.e2e.agents.support import Agents, agent_process
 from tests.e2e.identity.platform import Edge, eventually
-from tests.e2e.platform_run import running_platform
+from tests.e2e.platform_run import REPO_ROOT, running_platform
 
 RESUME_WITHIN_S = 20.0
 
 
 @pytest.fixture(scope="module")
 def edge(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
-    # A consumer-group namespace of its own: the shared broker keeps other runs' groups.
-    settings = {"DAFNCK_GROUP_PREFIX": f"kill-{uuid.uuid4().hex[:6]}-"}
-    with running_platform(endpoints, tmp_path_factory.mktemp("kill-state"), settings) as up:
+    # The default consumer groups, as a user's platform: their offsets are committed, so
+    # the start does not replay the shared broker's history (a fresh DAFNCK_GROUP_PREFIX
+    # would, from the earliest offsets).
+    with running_platform(endpoints, tmp_path_factory.mktemp("kill-state"), {}) as up:
         yield up
 
 
@@ -149,3 +151,24 @@ def test_agents_worker_killed_is_restarted_and_every_task_completes_once(
     counts = completions(endpoints.kafka_bootstrap, set(ids))
     assert {t: counts[t] for t in ids} == {t: 1 for t in ids}
     assert resumed_s < RESUME_WITHIN_S
+
+
+def test_status_and_deep_ready_report_every_worker_ready(edge: Edge) -> None:
+    status = subprocess.run(
+        [sys.executable, "-m", "streams", "status", "--state-dir", str(edge.state_dir)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert status.returncode == 0, status.stdout + status.stderr
+    lines = status.stdout.splitlines()
+    for part in ("kafka", "postgres", "redis", "users", "agents", "analytics"):
+        assert f"  {part:<10} ready" in lines, status.stdout
+    deep = edge.call("GET", "/ready?deep=1")
+    assert deep.status == 200, deep.body
+    assert {name: w["ready"] for name, w in deep.body["workers"].items()} == {
+        "users": True,
+        "agents": True,
+        "analytics": True,
+    }
