@@ -3,6 +3,7 @@
 One process dying does not stop the platform: the servers (Kafka, Postgres, Redis) and the
 other processes keep running, and the dead one is started again after 1 s, then 2 s, 4 s...
 up to 30 s while it keeps dying; a process that stayed up a minute starts again from 1 s.
+One exiting with status 2 (a configuration error) is not restarted: ``gave_up`` names it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+# A process exiting 2 says it cannot start as configured: starting it again changes nothing.
+CONFIGURATION_ERROR = 2
 INITIAL_BACKOFF_S = 1.0
 MAX_BACKOFF_S = 30.0
 STABLE_AFTER_S = 60.0
@@ -56,6 +59,7 @@ class Supervisor(Generic[P]):
         self.clock = clock
         self.children: list[Child[P]] = []
         self.stopping = False
+        self.gave_up: Child[P] | None = None
 
     def start(self, what: P) -> Child[P]:
         """Start one process and supervise it."""
@@ -67,7 +71,7 @@ class Supervisor(Generic[P]):
         """Notice exits and restart what is due (returned); call it every fraction of a second."""
         now = self.clock()
         restarted: list[Child[P]] = []
-        if self.stopping:
+        if self.stopping or self.gave_up is not None:
             return restarted
         for child in self.children:
             if child.restart_at is not None:
@@ -82,6 +86,10 @@ class Supervisor(Generic[P]):
             if code is None:
                 continue
             child.exit_codes.append(code)
+            if code == CONFIGURATION_ERROR:
+                self.report(f"{child.name} exited with code {code}: it cannot start as configured")
+                self.gave_up = child
+                return restarted
             if now - child.started_at >= STABLE_AFTER_S:
                 child.failures_in_a_row = 0
             child.failures_in_a_row += 1

@@ -26,7 +26,8 @@ def supervise(
     """Restart what dies and report readiness until SIGINT, SIGTERM or SIGHUP.
 
     Each process counts as started once its ``/ready`` answers 200; when all have,
-    ``announce`` gets the per-part timings. Returns the exit status (0).
+    ``announce`` gets the per-part timings. Returns the exit status: 0 when stopped by a
+    signal, 1 when a process could not start as configured (exit status 2).
     """
     stop = threading.Event()
     # Handled explicitly: a shell starting `dafnck up` in the background leaves SIGINT
@@ -40,6 +41,9 @@ def supervise(
     while not stop.is_set():
         for child in supervisor.check():
             waiting[child.name] = child
+        if supervisor.gave_up is not None:
+            progress("stopping the platform; fix the configuration and start it again")
+            return 1
         now = time.monotonic()
         if waiting and now >= next_probe:
             next_probe = now + 0.5

@@ -107,3 +107,16 @@ def test_stop_terminates_everything_and_restarts_nothing() -> None:
         assert supervisor.check() == []
     assert len(spawned) == 2
     assert spawned[1].signals  # the running one got SIGTERM
+
+
+def test_a_configuration_error_is_not_restarted() -> None:
+    supervisor, said, spawned, clock = _supervisor()
+    supervisor.start("users")
+    edge = supervisor.start("edge")
+    spawned[1].code = 2  # e.g. production without DAFNCK_BOOTSTRAP_ADMIN_PASSWORD
+    supervisor.check()
+    clock.now += 100
+    supervisor.check()
+    assert supervisor.gave_up is edge
+    assert said == ["edge exited with code 2: it cannot start as configured"]
+    assert len(spawned) == 2
