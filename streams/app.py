@@ -78,6 +78,19 @@ def _logging_config(settings: WorkerSettings) -> dict[str, Any]:
     }
 
 
+def static_member_id(settings: WorkerSettings) -> str | None:
+    """The group instance id: the configured one, qualified by the worker's web address.
+
+    Faust's assignor puts each member's URL in its assignment and asserts, on receiving
+    one, that it is its own. A static member keeps its last assignment across restarts, so
+    the same id coming back at another address would fail that assertion on every join
+    (the worker never gets partitions); with the address in the id it is a new member.
+    """
+    if not settings.group_instance_id:
+        return None
+    return f"{settings.group_instance_id}@{settings.web_host}:{settings.web_port}"
+
+
 def create_app(settings: WorkerSettings, **overrides: Any) -> faust.App:
     """A Faust app for one service: its id is its consumer group."""
     faust_transport.register()
@@ -103,7 +116,7 @@ def create_app(settings: WorkerSettings, **overrides: Any) -> faust.App:
         "broker_session_timeout": settings.session_timeout_s,
         # Kafka wants heartbeats well inside the session; a third is its own rule of thumb.
         "broker_heartbeat_interval": settings.session_timeout_s / 3,
-        "consumer_group_instance_id": settings.group_instance_id,
+        "consumer_group_instance_id": static_member_id(settings),
         "version": 1,
         "Monitor": QuietMonitor,
     }

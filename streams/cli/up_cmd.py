@@ -186,10 +186,9 @@ def _spawn(
         "PYTHONUNBUFFERED": "1",
     }
     # Static membership: a restarted worker is the same group member and gets its
-    # partitions back at once instead of after the old member's session expires. The id
-    # names the one replica `up` runs; a second platform on the same broker needs its own
-    # DAFNCK_GROUP_PREFIX (it would share the consumer groups anyway).
-    env.setdefault("DAFNCK_GROUP_INSTANCE_ID", f"{proc.name}-0")
+    # partitions back at once instead of after the old member's session expires. The
+    # worker qualifies the id with its web address (see streams.app.static_member_id).
+    env.setdefault("DAFNCK_GROUP_INSTANCE_ID", proc.name)
     child = subprocess.Popen(
         [sys.executable, "-m", proc.module],
         env=env,

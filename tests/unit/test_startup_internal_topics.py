@@ -57,11 +57,16 @@ def test_group_prefix_session_and_instance_id_come_from_the_environment(
 
 
 def test_the_consumer_group_uses_the_session_and_static_membership(tmp_path: Path) -> None:
-    app = create_app(_settings(tmp_path, session_timeout_s=9.0, group_instance_id="users-1"))
+    app = create_app(
+        _settings(tmp_path, session_timeout_s=9.0, group_instance_id="users", web_port=6061)
+    )
     assert app.conf.id == "users-svc"
     assert app.conf.broker_session_timeout == 9.0
     assert app.conf.broker_heartbeat_interval == 3.0
-    assert app.conf.consumer_group_instance_id == "users-1"
+    # The address is part of the id: Faust refuses an assignment made for another URL.
+    assert app.conf.consumer_group_instance_id == "users@127.0.0.1:6061"
+    plain = create_app(_settings(tmp_path / "plain"))
+    assert plain.conf.consumer_group_instance_id is None
 
 
 def test_a_crashed_handler_is_reported_until_a_record_succeeds() -> None:
