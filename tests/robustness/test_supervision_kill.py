@@ -7,12 +7,14 @@ done (a user created, a task completed); the figures are printed (pytest -s show
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 
@@ -174,3 +176,14 @@ def test_status_and_deep_ready_report_every_worker_ready(edge: Edge) -> None:
         "agents": True,
         "analytics": True,
     }
+
+
+def test_each_request_is_logged_once(edge: Edge) -> None:
+    marker = f"/health?probe={uuid.uuid4().hex}"
+    assert edge.call("GET", marker).status == 200
+    edge_log = edge.state_dir / "logs" / "edge.log"
+    assert eventually(lambda: "/health" in edge_log.read_text(), timeout=10)
+    records = [json.loads(line) for line in edge_log.read_text().splitlines()]
+    assert [r for r in records if r["logger"] == "aiohttp.access"] == []
+    health = [r for r in records if r.get("msg") == "request" and r.get("path") == "/health"]
+    assert len(health) == 1, health
