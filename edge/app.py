@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from prometheus_client import generate_latest
@@ -10,7 +11,7 @@ from prometheus_client import generate_latest
 from edge.auth.permissions import RolePermissions
 from edge.auth.routes import public
 from edge.auth.wiring import EdgeSecurity
-from edge.checks import probe_all
+from edge.checks import probe_all, probe_workers, worker_urls_from_env
 from edge.core import (
     CONFIG,
     CORRELATION_ID,
@@ -54,17 +55,23 @@ async def health(request: web.Request) -> web.Response:
 @documented(tag="operations", responses={200: "Every dependency answers", 503: "One does not"})
 @public
 async def ready(request: web.Request) -> web.Response:
-    """Readiness: Kafka, Postgres and Redis all answer."""
+    """Readiness: Kafka, Postgres and Redis all answer; with ``?deep=1`` every worker too."""
     config: EdgeConfig = request.app[CONFIG]
-    results = await probe_all(config.kafka_bootstrap, config.database_url, config.redis_url)
-    ok = all(r.ok for r in results)
-    body = {
+    deep = request.query.get("deep", "") in ("1", "true", "yes")
+    results, workers = await asyncio.gather(
+        probe_all(config.kafka_bootstrap, config.database_url, config.redis_url),
+        probe_workers(worker_urls_from_env() if deep else {}),
+    )
+    ok = all(r.ok for r in results) and all(w.ready for w in workers)
+    body: dict[str, Any] = {
         "ready": ok,
         "checks": {
             r.name: {"ok": r.ok, "latency_ms": round(r.latency_ms, 1), "error": r.error}
             for r in results
         },
     }
+    if deep:
+        body["workers"] = {w.name: {"ready": w.ready, "problems": w.problems} for w in workers}
     return web.json_response(body, status=200 if ok else 503)
 
 

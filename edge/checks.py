@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from dataclasses import dataclass
 
+import aiohttp
 import aiopg
 import redis.asyncio as aioredis
 from aiokafka.admin import AIOKafkaAdminClient
@@ -64,3 +66,48 @@ async def probe_all(kafka: str, database_url: str, redis_url: str) -> list[Probe
             _timed("redis", _redis(redis_url)),
         )
     )
+
+
+WORKER_URLS_ENV = "DAFNCK_WORKER_URLS"
+
+
+@dataclass(frozen=True)
+class WorkerReadiness:
+    """One context worker's ``/ready`` answer, as the edge got it."""
+
+    name: str
+    ready: bool
+    problems: list[str]
+
+
+def worker_urls_from_env() -> dict[str, str]:
+    """``DAFNCK_WORKER_URLS`` (``users=http://127.0.0.1:6061,...``, set by ``dafnck up``)."""
+    urls: dict[str, str] = {}
+    for pair in os.environ.get(WORKER_URLS_ENV, "").split(","):
+        name, sep, url = pair.strip().partition("=")
+        if sep and name and url:
+            urls[name.strip()] = url.strip().rstrip("/")
+    return urls
+
+
+async def _worker(session: aiohttp.ClientSession, name: str, url: str) -> WorkerReadiness:
+    try:
+        async with session.get(f"{url}/ready") as answer:
+            body = await answer.json(content_type=None)
+            problems = [str(p) for p in (body or {}).get("problems", [])]
+            if answer.status != 200 and not problems:
+                problems = [f"/ready answered {answer.status}"]
+            return WorkerReadiness(name, answer.status == 200, problems)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        return WorkerReadiness(name, False, [f"not answering at {url} ({type(exc).__name__})"])
+
+
+async def probe_workers(urls: dict[str, str]) -> list[WorkerReadiness]:
+    """Ask every worker's ``/ready`` concurrently."""
+    if not urls:
+        return []
+    timeout = aiohttp.ClientTimeout(total=PROBE_TIMEOUT_S)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        return list(
+            await asyncio.gather(*(_worker(session, name, url) for name, url in urls.items()))
+        )

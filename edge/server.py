@@ -88,7 +88,9 @@ class EdgeRunner(web.AppRunner):
 
 async def serve(app: web.Application, host: str, port: int) -> None:
     """Serve ``app`` until cancelled (SIGINT/SIGTERM end it), then clean up."""
-    runner = EdgeRunner(app, handle_signals=True)
+    # access_log=None: the request_context middleware logs each request once, with its
+    # request id; aiohttp's access log would repeat it with every header.
+    runner = EdgeRunner(app, handle_signals=True, access_log=None)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()

@@ -11,7 +11,8 @@ from faust.web import Request, Response, View
 
 import topics
 from streams import faust_transport, metrics
-from streams.logs import JsonFormatter
+from streams.logs import JsonFormatter, StartupNoiseFilter
+from streams.readiness import readiness_problems
 from streams.settings import WorkerSettings
 
 log = logging.getLogger("dafnck.app")
@@ -61,10 +62,12 @@ def _logging_config(settings: WorkerSettings) -> dict[str, Any]:
                 "environment": settings.environment,
             }
         },
+        "filters": {"startup_noise": {"()": StartupNoiseFilter}},
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",
                 "formatter": "json",
+                "filters": ["startup_noise"],
                 "stream": "ext://sys.stderr",
             }
         },
@@ -76,6 +79,19 @@ def _logging_config(settings: WorkerSettings) -> dict[str, Any]:
     }
 
 
+def static_member_id(settings: WorkerSettings) -> str | None:
+    """The group instance id: the configured one, qualified by the worker's web address.
+
+    Faust's assignor puts each member's URL in its assignment and asserts, on receiving
+    one, that it is its own. A static member keeps its last assignment across restarts, so
+    the same id coming back at another address would fail that assertion on every join
+    (the worker never gets partitions); with the address in the id it is a new member.
+    """
+    if not settings.group_instance_id:
+        return None
+    return f"{settings.group_instance_id}@{settings.web_host}:{settings.web_port}"
+
+
 def create_app(settings: WorkerSettings, **overrides: Any) -> faust.App:
     """A Faust app for one service: its id is its consumer group."""
     faust_transport.register()
@@ -83,7 +99,7 @@ def create_app(settings: WorkerSettings, **overrides: Any) -> faust.App:
     config: dict[str, Any] = {
         "broker": f"{faust_transport.SCHEME}://{settings.kafka_bootstrap}",
         "store": settings.store,
-        "datadir": str(settings.data_dir / settings.service),
+        "datadir": str(settings.data_dir / settings.app_id),
         "web_enabled": True,
         "web_host": settings.web_host,
         "web_bind": settings.web_host,
@@ -100,11 +116,15 @@ def create_app(settings: WorkerSettings, **overrides: Any) -> faust.App:
         "stream_buffer_maxsize": 8192,
         "logging_config": _logging_config(settings),
         "processing_guarantee": settings.processing_guarantee,
+        "broker_session_timeout": settings.session_timeout_s,
+        # Kafka wants heartbeats well inside the session; a third is its own rule of thumb.
+        "broker_heartbeat_interval": settings.session_timeout_s / 3,
+        "consumer_group_instance_id": static_member_id(settings),
         "version": 1,
         "Monitor": QuietMonitor,
     }
     config.update(overrides)
-    app = faust.App(settings.service, **config)
+    app = faust.App(settings.app_id, **config)
     app.dafnck_settings = settings  # type: ignore[attr-defined]
 
     install_web_views(app, settings)
@@ -134,16 +154,3 @@ def install_web_views(app: faust.App, settings: WorkerSettings) -> None:
             return self.bytes(
                 metrics.render(), content_type="text/plain; version=0.0.4"
             )
-
-
-def readiness_problems(app: faust.App) -> list[str]:
-    """What keeps the worker from being ready (empty when it is ready)."""
-    problems: list[str] = []
-    if not app.producer.started:
-        problems.append("producer not started")
-    if app.rebalancing:
-        problems.append("consumer group rebalancing")
-    recovery = getattr(app.tables, "recovery", None)
-    if recovery is not None and not recovery.completed.is_set():
-        problems.append("tables recovering")
-    return problems

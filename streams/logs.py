@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from typing import Any
 
 import orjson
@@ -35,6 +36,42 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(out, default=str).decode()
 
 
+# What aiokafka and Faust say while a consumer group, its coordinator and the internal
+# topics come into being: expected on every start, and not a fault unless it persists.
+STARTUP_NOISE = (
+    "Group Coordinator Request failed",
+    "Marking the coordinator dead",
+    "not found in cluster metadata",
+    "Ignoring missing topic",
+    "Heartbeat failed for group",
+    "OffsetCommit failed for group",
+)
+STARTUP_WINDOW_S = 120.0
+
+
+class StartupNoiseFilter(logging.Filter):
+    """Logs known-benign library messages at info during the first minutes of a process.
+
+    After the window they keep their own level: a coordinator lost mid-run is worth a warning.
+    """
+
+    def __init__(self, window_s: float = STARTUP_WINDOW_S) -> None:
+        super().__init__()
+        self.until = time.monotonic() + window_s
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Downgrade the record when it is start-up noise; never drops one."""
+        if (
+            record.levelno > logging.INFO
+            and record.name.startswith(("aiokafka", "faust", "mode"))
+            and time.monotonic() < self.until
+        ):
+            message = record.getMessage()
+            if any(marker in message for marker in STARTUP_NOISE):
+                record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
 def configure_json_logging(
     service: str, version: str, environment: str, level: str = "INFO"
 ) -> None:
@@ -45,6 +82,7 @@ def configure_json_logging(
     formatter = JsonFormatter(service, version, environment)
     formatter.converter = time.gmtime
     handler.setFormatter(formatter)
+    handler.addFilter(StartupNoiseFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

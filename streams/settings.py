@@ -66,6 +66,20 @@ class WorkerSettings:
     log_level: str = "INFO"
     processing_guarantee: str = "at_least_once"
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # Prefixed to the consumer group and so to Faust's internal topics (changelogs, leader):
+    # several platforms can share one broker without sharing state.
+    group_prefix: str = ""
+    # A dead member keeps its partitions until its session expires: short, so a restarted
+    # worker gets them back in seconds.
+    session_timeout_s: float = 10.0
+    # Static group membership: a worker restarted under the same id takes its old
+    # partitions back without waiting for the session to expire. One id per replica.
+    group_instance_id: str | None = None
+
+    @property
+    def app_id(self) -> str:
+        """The Faust app id: the consumer group and the prefix of its internal topics."""
+        return f"{self.group_prefix}{self.service}"
 
     @classmethod
     def from_env(cls, service: str, *, kafka_bootstrap: str | None = None) -> WorkerSettings:
@@ -91,4 +105,7 @@ class WorkerSettings:
                 initial_backoff_s=_env_float("DAFNCK_HANDLER_BACKOFF_S", 0.2),
                 max_backoff_s=_env_float("DAFNCK_HANDLER_MAX_BACKOFF_S", 5.0),
             ),
+            group_prefix=os.environ.get("DAFNCK_GROUP_PREFIX", "").strip(),
+            session_timeout_s=_env_float("DAFNCK_CONSUMER_SESSION_TIMEOUT_S", 10.0),
+            group_instance_id=os.environ.get("DAFNCK_GROUP_INSTANCE_ID", "").strip() or None,
         )

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 import faust
 
 from streams.aggregates import AggregateStore
+from streams.logs import configure_json_logging
 from streams.pipeline import EventPipeline, Handler
+from streams.readiness import handler_health
 from streams.records import Headers, Record, normalize_headers
 from streams.registry import SchemaRegistry, default_registry
 from streams.settings import WorkerSettings
+from streams.startup import prepare_internal_topics
 from topics import TopicSpec
 
 
@@ -80,21 +84,26 @@ def consume(
         allow_empty=True,
     )
 
+    agent_name = f"{settings.service}.{topic.name}"
+    health = handler_health(app)
+
     async def run_pipeline(stream: faust.StreamT) -> None:
         async for event in stream.events():
             msg = event.message
-            await pipeline.process(
-                Record(
-                    msg.topic,
-                    msg.partition,
-                    msg.offset,
-                    msg.key,
-                    msg.value,
-                    normalize_headers(msg.headers),
-                )
-            )
+            record = Record(
+                msg.topic, msg.partition, msg.offset, msg.key, msg.value,
+                normalize_headers(msg.headers),
+            )  # fmt: skip
+            try:
+                await pipeline.process(record)
+            except Exception as exc:
+                # The pipeline dead-letters what handlers raise; what escapes it is the
+                # worker's own failure (state, producer), and /ready must say so.
+                health.crashed(agent_name, exc)
+                raise
+            health.succeeded(agent_name)
 
-    app.agent(source, name=f"{settings.service}.{topic.name}", concurrency=concurrency)(
+    app.agent(source, name=agent_name, concurrency=concurrency)(
         run_pipeline
     )
     return pipeline
@@ -124,8 +133,16 @@ def _check_copartitioned(topic: TopicSpec, table: MutableMapping[str, Any]) -> N
 
 
 def run_worker(app: faust.App) -> None:
-    """Run the app's worker in the foreground until SIGINT/SIGTERM."""
+    """Run the app's worker in the foreground until SIGINT/SIGTERM.
+
+    Its internal topics are created first; when that fails the process exits with status 1.
+    """
     settings: WorkerSettings = app.dafnck_settings  # type: ignore[attr-defined]
+    configure_json_logging(
+        settings.service, settings.version, settings.environment, settings.log_level
+    )
+    if not prepare_internal_topics(app, settings.kafka_bootstrap):
+        sys.exit(1)
     # Web host/port are app settings (see create_app); the worker takes logging options only.
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)
     worker.execute_from_commandline()

@@ -18,6 +18,7 @@ SUBCOMMAND_MODULES = (
     "streams.cli.schemas_cmd",
     "streams.cli.publish_cmd",
     "streams.cli.up_cmd",
+    "streams.cli.status_cmd",
     "streams.cli.agent_cmd",
     # The users context owns the signing keys; its command is optional like the others.
     "users_svc.keys_cmd",

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import importlib.util
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -16,6 +15,9 @@ from pathlib import Path
 from typing import IO
 
 from streams.cli.logview import LogPrinter
+from streams.cli.platform_ready import PLATFORM_FILE, worker_urls_env, write_platform_file
+from streams.cli.supervisor import Supervisor
+from streams.cli.up_watch import supervise
 from streams.stack import Endpoints, default_state_dir, ensure_stack, stack_status, stop_stack
 from streams.topic_admin import apply_topics
 
@@ -57,7 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Start the local stack (Kafka, Postgres, Redis; or use KAFKA_BOOTSTRAP_SERVERS, "
             "DATABASE_URL, REDIS_URL), create the catalog's topics, then every service worker "
-            "that exists and the edge, with their logs interleaved. Ctrl-C stops them, and "
+            "that exists and the edge, with their logs interleaved; it says when each is "
+            "ready and restarts any that dies (with backoff). Ctrl-C stops them, and "
             "the stack components this command started."
         ),
     )
@@ -97,9 +100,13 @@ def _pump(name: str, stream: IO[bytes], printer: LogPrinter, logfile: IO[bytes])
 def _up(args: argparse.Namespace) -> int:
     state_dir = args.state_dir or default_state_dir()
     was_running = {s.name for s in stack_status(state_dir) if s.answering}
+    timings: dict[str, float] = {}
+    launched = began = time.monotonic()
     _progress("starting the stack (Kafka, Postgres, Redis)")
     endpoints = ensure_stack(state_dir, progress=_progress)
+    timings["stack"] = time.monotonic() - began
     _progress("applying the topic catalog")
+    began = time.monotonic()
     asyncio.run(
         apply_topics(
             endpoints.kafka_bootstrap,
@@ -107,6 +114,7 @@ def _up(args: argparse.Namespace) -> int:
             strict=False,
         )
     )
+    timings["topics"] = time.monotonic() - began
 
     printer = LogPrinter(raw=args.json_logs)
     log_dir = state_dir / "logs"
@@ -127,34 +135,60 @@ def _up(args: argparse.Namespace) -> int:
     if unwanted:
         _progress(f"not started (--without): {', '.join(sorted(unwanted))}")
     edge = Process(EDGE.name, EDGE.module, EDGE.port_env, args.port)
-    children: list[tuple[Process, subprocess.Popen[bytes]]] = []
+    worker_ports = {p.name: p.port for p in procs}
+    extra_env = {"DAFNCK_WORKER_URLS": worker_urls_env(worker_ports)}
+    supervisor: Supervisor[Process] = Supervisor(
+        lambda proc: _spawn(proc, endpoints, state_dir, printer, log_dir, extra_env),
+        lambda proc: proc.name,
+        _progress,
+    )
+    platform_file = state_dir / PLATFORM_FILE
     try:
         for proc in [*procs, edge]:
-            children.append((proc, _spawn(proc, endpoints, state_dir, printer, log_dir)))
+            supervisor.start(proc)
         if skipped:
             _progress(f"not built yet, not started: {', '.join(skipped)}")
-        _print_urls(edge, procs, endpoints)
-        return _supervise(children)
+        write_platform_file(state_dir, f"http://127.0.0.1:{edge.port}", worker_ports)
+        return supervise(
+            supervisor,
+            lambda proc: f"http://127.0.0.1:{proc.port}/ready",
+            timings,
+            lambda took: _print_urls(
+                edge, procs, endpoints, f"in {time.monotonic() - launched:.1f}s ({took})"
+            ),
+            _progress,
+        )
     except KeyboardInterrupt:
         return 0
     finally:
         _progress("stopping")
-        _stop_children(children)
+        platform_file.unlink(missing_ok=True)
+        supervisor.stop(STOP_GRACE_S)
         if not {"kafka", "postgres", "redis"} <= was_running:
             stop_stack(state_dir, progress=_progress)
         _progress("stopped")
 
 
 def _spawn(
-    proc: Process, endpoints: Endpoints, state_dir: Path, printer: LogPrinter, log_dir: Path
+    proc: Process,
+    endpoints: Endpoints,
+    state_dir: Path,
+    printer: LogPrinter,
+    log_dir: Path,
+    extra_env: dict[str, str],
 ) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         **endpoints.as_env(),
+        **extra_env,
         proc.port_env: str(proc.port),
         "DAFNCK_STATE_DIR": str(state_dir),
         "PYTHONUNBUFFERED": "1",
     }
+    # Static membership: a restarted worker is the same group member and gets its
+    # partitions back at once instead of after the old member's session expires. The
+    # worker qualifies the id with its web address (see streams.app.static_member_id).
+    env.setdefault("DAFNCK_GROUP_INSTANCE_ID", proc.name)
     child = subprocess.Popen(
         [sys.executable, "-m", proc.module],
         env=env,
@@ -171,47 +205,16 @@ def _spawn(
     return child
 
 
-def _print_urls(edge: Process, workers: list[Process], endpoints: Endpoints) -> None:
+def _print_urls(edge: Process, workers: list[Process], endpoints: Endpoints, took: str) -> None:
     lines = [
         "",
-        "DafnckMachine is up:",
+        f"DafnckMachine is up {took}:",
         f"  edge       http://127.0.0.1:{edge.port}  (/health /ready /metrics /openapi.json)",
         *(f"  {w.name:<10} http://127.0.0.1:{w.port}/health" for w in workers),
         f"  kafka      {endpoints.kafka_bootstrap}",
         f"  postgres   {endpoints.database_url}",
         f"  redis      {endpoints.redis_url}",
-        "Press Ctrl-C to stop.",
+        "Press Ctrl-C to stop; `dafnck status` shows each part's readiness.",
         "",
     ]
     print("\n".join(lines), file=sys.stderr, flush=True)
-
-
-def _supervise(children: list[tuple[Process, subprocess.Popen[bytes]]]) -> int:
-    stop = threading.Event()
-    # Handled explicitly: a shell starting `dafnck up` in the background leaves SIGINT
-    # ignored, and a closed terminal sends SIGHUP; every one of them stops the platform.
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, lambda *_: stop.set())
-    while not stop.is_set():
-        for proc, child in children:
-            code = child.poll()
-            if code is not None:
-                _progress(f"{proc.name} exited with code {code}; stopping the platform")
-                return 1
-        stop.wait(0.5)
-    return 0
-
-
-def _stop_children(children: list[tuple[Process, subprocess.Popen[bytes]]]) -> None:
-    # The edge first so no new requests arrive, then the workers.
-    for _proc, child in reversed(children):
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + STOP_GRACE_S
-    for proc, child in children:
-        try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            _progress(f"{proc.name} did not stop in {STOP_GRACE_S:.0f}s; killing it")
-            child.kill()
-            child.wait()

@@ -39,8 +39,15 @@ def render_server_properties(*, port: int, controller_port: int, data_dir: Path)
 
 
 def new_cluster_id() -> str:
-    """A KRaft cluster id: a random UUID, base64url without padding (22 chars)."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
+    """A KRaft cluster id: a random UUID, base64url without padding (22 chars).
+
+    Like Kafka's own ``Uuid.randomUuid``, an id whose text starts with ``-`` is drawn again:
+    command-line tools would read it as an option.
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def classpath(jars_dir: Path) -> str:
@@ -58,8 +65,8 @@ def format_argv(java: str, jars_dir: Path, cluster_id: str, config: Path, log4j:
         f"-Dlog4j.configuration=file:{log4j}",
         "kafka.tools.StorageTool",
         "format",
-        "-t",
-        cluster_id,
+        # One token: even an id that looked like an option could not be misread.
+        f"--cluster-id={cluster_id}",
         "-c",
         str(config),
     ]

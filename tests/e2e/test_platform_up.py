@@ -97,6 +97,10 @@ def platform(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> 
     try:
         _wait_for(f"{running.edge}/ready", process, log)
         _wait_for(f"{analytics}/ready", process, log)
+        # `up` announces the platform once every worker is ready, not just these two.
+        deadline = time.monotonic() + 120
+        while "DafnckMachine is up" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.3)
         yield running
     finally:
         process.send_signal(signal.SIGINT)

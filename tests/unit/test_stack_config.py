@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import uuid
 from pathlib import Path
+
+import pytest
 
 from streams.stack import kafka_config, pg_setup
 from streams.stack.redis_server import redis_argv
@@ -55,8 +58,23 @@ def test_broker_command_bounds_the_heap_and_uses_our_logging(tmp_path: Path) -> 
 def test_format_command_formats_with_the_given_cluster_id(tmp_path: Path) -> None:
     argv = kafka_config.format_argv("java", tmp_path, "abc", tmp_path / "s.properties", tmp_path)
     tail = argv[argv.index("kafka.tools.StorageTool") + 1 :]
-    assert tail == ["format", "-t", "abc", "-c", str(tmp_path / "s.properties")]
+    assert tail == ["format", "--cluster-id=abc", "-c", str(tmp_path / "s.properties")]
     assert any(arg.startswith("-Xmx") for arg in argv)
+
+
+def test_cluster_id_never_starts_with_a_dash() -> None:
+    # One random id in 64 starts with "-" and the storage tool took it for an option.
+    ids = [kafka_config.new_cluster_id() for _ in range(5000)]
+    assert not [i for i in ids if i.startswith("-")]
+    assert len(set(ids)) == len(ids)
+
+
+def test_cluster_id_starting_with_a_dash_is_drawn_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    dashed = uuid.UUID(bytes=base64.urlsafe_b64decode("-0MRJrEMRISP0TtckRPQNw=="))
+    plain = uuid.UUID(int=1)
+    draws = iter([dashed, dashed, plain])
+    monkeypatch.setattr(kafka_config.uuid, "uuid4", lambda: next(draws))
+    assert kafka_config.new_cluster_id() == "AAAAAAAAAAAAAAAAAAAAAQ"
 
 
 def test_postgres_listens_on_loopback_with_our_socket_dir() -> None:
