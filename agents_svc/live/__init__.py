@@ -18,6 +18,7 @@ from agents_svc.routes.deps import AGENTS
 from agents_svc.routes.keys import authenticate, key_problem
 from edge.auth.routes import public
 from edge.commands import COMMANDS
+from edge.openapi import documented
 
 CONNECT_PATH = "/api/agents/connect"
 SCHEME = "AgentKey"
@@ -36,6 +37,14 @@ def live_settings_from_env(env: Mapping[str, str] = os.environ) -> LiveSettings:
 
 
 @public
+@documented(
+    tag="agents",
+    responses={
+        101: "Switched to the agent's WebSocket channel",
+        400: "Not a WebSocket upgrade request",
+        401: "Missing, unknown, revoked or malformed agent key (`Authorization: AgentKey ...`)",
+    },
+)
 async def connect(request: web.Request) -> web.StreamResponse:
     """Upgrade an agent's authenticated request to its task and message channel."""
     scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
