@@ -137,7 +137,9 @@ class CommandBus:
         # the first command's outcome is awaited instead (IdempotencyConflict if it differs).
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (timeout_s or self.timeout_s)
-        sent_by = min(deadline, loop.time() + self.send_timeout_s)
+        # Kafka's acknowledgement has its own deadline, whatever the reply's: a caller that
+        # waits for no reply (a tiny ``timeout_s``) must not take a healthy broker for down.
+        sent_by = loop.time() + self.send_timeout_s
         if idempotency is not None:
             claim = self.idempotency.claim(idempotency, envelope.id)
             earlier = await _within(sent_by, "redis", claim)

@@ -11,7 +11,13 @@ import pytest
 
 import topics
 from schemas import SCHEMA_ROOT
-from streams.commands import CommandBus, CommandInDoubt, CommandNotSent, IdempotencyKey
+from streams.commands import (
+    CommandBus,
+    CommandInDoubt,
+    CommandNotSent,
+    IdempotencyKey,
+    Pending,
+)
 from streams.commands.gate import KafkaGate
 from streams.envelope import Envelope
 
@@ -161,3 +167,28 @@ async def test_the_gate_probes_at_most_once_per_interval() -> None:
     results = await asyncio.gather(*(gate.admit() for _ in range(10)), return_exceptions=True)
     assert all(isinstance(r, CommandNotSent) for r in results)
     assert probes <= 1 and not gate.open
+
+
+class SlowKafka(SilentKafka):
+    """A healthy producer: each record is acknowledged ``delay_s`` after it is queued."""
+
+    def __init__(self, delay_s: float) -> None:
+        super().__init__()
+        self.reachable = True
+        self.delay_s = delay_s
+
+    async def send_soon(self, spec: Any, envelope: Envelope) -> asyncio.Future[Any]:
+        future = await super().send_soon(spec, envelope)
+        asyncio.get_running_loop().call_later(self.delay_s, future.set_result, None)
+        return future
+
+
+async def test_a_fire_and_forget_command_does_not_take_a_healthy_kafka_for_down() -> None:
+    # A reply deadline far shorter than Kafka's usual acknowledgement (a background command
+    # nobody waits on) answers pending; it neither raises nor closes the gate to others.
+    kafka = SlowKafka(delay_s=0.05)
+    bus = _bus(kafka, FakeRedis())
+    for _ in range(3):
+        outcome = await bus.send(SPEC, _command(bus), timeout_s=0.01)
+        assert isinstance(outcome, Pending)
+    assert bus.gate.open and len(kafka.queued) == 3
