@@ -1,4 +1,8 @@
-"""Starting `dafnck up` for an e2e package: its own state directory, ports and administrator."""
+"""Starting `dafnck up` for a test module: its own state directory, ports and administrator.
+
+``running_platform`` uses the test run's shared servers; ``fresh_platform`` starts servers of
+its own (a new user's first start, or a run whose leftovers must not reach other tests).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from streams.stack import Endpoints
+from streams.stack.endpoints import ENV_VARS
 from tests.e2e.identity.platform import Edge, admin_can_sign_in, answers, eventually
 from tests.integration.support.harness import free_port
 
@@ -62,6 +67,47 @@ def running_platform(
         signed_in = eventually(lambda: admin_can_sign_in(running), timeout=120)
         assert signed_in, f"bootstrap admin cannot sign in:\n{log.read_text()[-4000:]}"
         yield running
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
+def fresh_platform(
+    state_dir: Path, extra_env: Mapping[str, str] | None = None
+) -> Iterator[Edge]:
+    """`dafnck up` with a stack of its own in ``state_dir`` (fresh servers), ready, signed in to."""
+    port, worker_base = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ENV_VARS.values()}
+    env.update(
+        {
+            "DAFNCK_STATE_DIR": str(state_dir),
+            "DAFNCK_WORKER_PORT_BASE": str(worker_base),
+            "DAFNCK_BOOTSTRAP_ADMIN_EMAIL": "admin@cold.test",
+            "PYTHONUNBUFFERED": "1",
+            **(extra_env or {}),
+        }
+    )
+    env.pop("DAFNCK_BOOTSTRAP_ADMIN_PASSWORD", None)
+    log = state_dir / "up.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streams", "up", "--port", str(port)],
+            env=env,
+            cwd=REPO_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    edge = Edge(process, f"http://127.0.0.1:{port}", state_dir, log, "admin@cold.test")
+    try:
+        up = eventually(lambda: "DafnckMachine is up" in log.read_text(), timeout=240)
+        assert up, f"not up:\n{log.read_text()[-4000:]}"
+        assert eventually(lambda: admin_can_sign_in(edge), timeout=60), log.read_text()[-4000:]
+        yield edge
     finally:
         process.send_signal(signal.SIGINT)
         try:

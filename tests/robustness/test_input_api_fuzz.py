@@ -19,9 +19,8 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
-from streams.stack import Endpoints
 from tests.e2e.identity.platform import Edge
-from tests.e2e.platform_run import running_platform
+from tests.e2e.platform_run import fresh_platform
 
 EXAMPLES_PER_MODE = 300
 # Requests that end the administrator's own session would turn the rest of the run into 401s.
@@ -29,11 +28,12 @@ SELF_ENDING = re.compile(r"^/api/(auth/(logout|logout-all)|me/sessions)")
 
 
 @pytest.fixture(scope="module")
-def edge(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
-    # The edge counts failed sign-ins per client address: trusting X-Forwarded-For gives this
-    # run's generated sign-ins an address of their own, not the loopback other tests share.
+def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
+    # Servers of its own: generated tasks and agents (a task needing no capability matches any
+    # agent) and throttled sign-ins must not reach the other tests' platforms. The edge counts
+    # failed sign-ins per client address; trusting X-Forwarded-For gives them their own.
     trust = {"DAFNCK_TRUSTED_PROXY_HOPS": "1"}
-    with running_platform(endpoints, tmp_path_factory.mktemp("api-fuzz-state"), trust) as up:
+    with fresh_platform(tmp_path_factory.mktemp("api-fuzz-state"), trust) as up:
         yield up
 
 
@@ -49,8 +49,8 @@ def _documented(operation: Any, status: int) -> bool:
 
 
 def _fuzz(edge: Edge, token: str, mode: GenerationMode) -> tuple[int, list[str]]:
-    schema = schemathesis.openapi.from_url(f"{edge.url}/openapi.json")
-    schema = schema.exclude(path_regex=SELF_ENDING.pattern)
+    document = schemathesis.openapi.from_url(f"{edge.url}/openapi.json")
+    schema = document.exclude(path_regex=SELF_ENDING.pattern)
     session = requests.Session()
     headers = {"Authorization": f"Bearer {token}", "X-Forwarded-For": edge.address}
     faults: list[str] = []

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,11 +22,8 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition
 
 import topics
-from streams.stack.endpoints import ENV_VARS
 from tests.e2e.agents.support import Agents, agent_process
-from tests.e2e.identity.platform import Edge, admin_can_sign_in, eventually
-from tests.e2e.platform_run import REPO_ROOT
-from tests.integration.support.harness import free_port
+from tests.e2e.platform_run import fresh_platform
 
 STARTS = 3
 TASK_DONE_WITHIN_S = 60.0
@@ -90,44 +84,6 @@ def up_timings(up_log: Path) -> tuple[float, str]:
     match = re.search(r"DafnckMachine is up in ([\d.]+)s \((.*)\):", up_log.read_text())
     assert match, f"never announced as up:\n{up_log.read_text()[-3000:]}"
     return float(match.group(1)), match.group(2)
-
-
-@contextmanager
-def fresh_platform(state_dir: Path) -> Iterator[Edge]:
-    """`dafnck up` with a stack of its own in ``state_dir``, ready and signed in to."""
-    port, worker_base = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ENV_VARS.values()}
-    env.update(
-        {
-            "DAFNCK_STATE_DIR": str(state_dir),
-            "DAFNCK_WORKER_PORT_BASE": str(worker_base),
-            "DAFNCK_BOOTSTRAP_ADMIN_EMAIL": "admin@cold.test",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    env.pop("DAFNCK_BOOTSTRAP_ADMIN_PASSWORD", None)
-    log = state_dir / "up.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streams", "up", "--port", str(port)],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    edge = Edge(process, f"http://127.0.0.1:{port}", state_dir, log, "admin@cold.test")
-    try:
-        up = eventually(lambda: "DafnckMachine is up" in log.read_text(), timeout=240)
-        assert up, f"not up:\n{log.read_text()[-4000:]}"
-        assert eventually(lambda: admin_can_sign_in(edge), timeout=60), log.read_text()[-4000:]
-        yield edge
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def kafka_of(up_log: Path) -> str:
