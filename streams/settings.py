@@ -69,9 +69,11 @@ class WorkerSettings:
     # Prefixed to the consumer group and so to Faust's internal topics (changelogs, leader):
     # several platforms can share one broker without sharing state.
     group_prefix: str = ""
-    # A dead member keeps its partitions until its session expires: short, so a restarted
-    # worker gets them back in seconds.
-    session_timeout_s: float = 10.0
+    # A silent member keeps its partitions until its session expires. Long enough to outlast
+    # a broker restart: a session that expires meanwhile made the worker re-join and then
+    # consume nothing. A restarted worker gets its partitions back at once through static
+    # membership (``group_instance_id``), not through a short session.
+    session_timeout_s: float = 45.0
     # Static group membership: a worker restarted under the same id takes its old
     # partitions back without waiting for the session to expire. One id per replica.
     group_instance_id: str | None = None
@@ -106,6 +108,6 @@ class WorkerSettings:
                 max_backoff_s=_env_float("DAFNCK_HANDLER_MAX_BACKOFF_S", 5.0),
             ),
             group_prefix=os.environ.get("DAFNCK_GROUP_PREFIX", "").strip(),
-            session_timeout_s=_env_float("DAFNCK_CONSUMER_SESSION_TIMEOUT_S", 10.0),
+            session_timeout_s=_env_float("DAFNCK_CONSUMER_SESSION_TIMEOUT_S", 45.0),
             group_instance_id=os.environ.get("DAFNCK_GROUP_INSTANCE_ID", "").strip() or None,
         )

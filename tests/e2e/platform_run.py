@@ -37,6 +37,9 @@ def running_platform(
         "DAFNCK_WORKER_PORT_BASE": str(worker_base),
         "DAFNCK_BOOTSTRAP_ADMIN_EMAIL": admin_email,
         "PYTHONUNBUFFERED": "1",
+        # Each run's workers are new static members (their ports differ): the last run's
+        # members hold up the group's rebalance until their sessions expire, so keep them short.
+        "DAFNCK_CONSUMER_SESSION_TIMEOUT_S": "10",
         **extra_env,
     }
     env.pop("DAFNCK_BOOTSTRAP_ADMIN_PASSWORD", None)  # development: the edge generates one

@@ -54,7 +54,9 @@ def edge(
     stack_info: StackInfo, endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Edge]:
     assert stack_info.state_dir is not None, "killing the broker needs the local stack"
-    settings = {"DAFNCK_EDGE_SEND_TIMEOUT_S": "3"}
+    # The default session (45 s) outlasts the broker's restart: a session that expires
+    # meanwhile makes a worker re-join and then consume nothing.
+    settings = {"DAFNCK_EDGE_SEND_TIMEOUT_S": "3", "DAFNCK_CONSUMER_SESSION_TIMEOUT_S": "45"}
     with running_platform(endpoints, tmp_path_factory.mktemp("broker-kill"), settings) as up:
         yield up
 

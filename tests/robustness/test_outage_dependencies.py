@@ -92,7 +92,12 @@ def world(
     stack_info: StackInfo, endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:
     assert stack_info.state_dir is not None, "stopping servers needs the local stack"
-    settings = {"DAFNCK_EDGE_SEND_TIMEOUT_S": str(SEND_TIMEOUT_S)}
+    # The default session (45 s) outlasts Kafka's restart: a session that expires meanwhile
+    # makes a worker re-join and then consume nothing.
+    settings = {
+        "DAFNCK_EDGE_SEND_TIMEOUT_S": str(SEND_TIMEOUT_S),
+        "DAFNCK_CONSUMER_SESSION_TIMEOUT_S": "45",
+    }
     state = tmp_path_factory.mktemp("outage-state")
     with running_platform(endpoints, state, settings) as edge:
         admin = edge.admin_token()
