@@ -24,6 +24,29 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
+def _dafnck_up(env: Mapping[str, str], state_dir: Path, port: int, admin: str) -> Iterator[Edge]:
+    """`dafnck up` on ``port`` with ``env``, its output in ``state_dir/up.log``; SIGINT after."""
+    log = state_dir / "up.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streams", "up", "--port", str(port)],
+            env=env,
+            cwd=REPO_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    try:
+        yield Edge(process, f"http://127.0.0.1:{port}", state_dir, log, admin)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
 def running_platform(
     endpoints: Endpoints, state_dir: Path, extra_env: Mapping[str, str]
 ) -> Iterator[Edge]:
@@ -43,18 +66,8 @@ def running_platform(
         **extra_env,
     }
     env.pop("DAFNCK_BOOTSTRAP_ADMIN_PASSWORD", None)  # development: the edge generates one
-    log = state_dir / "up.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streams", "up", "--port", str(port)],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    running = Edge(process, f"http://127.0.0.1:{port}", state_dir, log, admin_email)
-    try:
+    with _dafnck_up(env, state_dir, port, admin_email) as running:
+        log, process = running.log, running.process
         ready = eventually(
             lambda: (
                 process.poll() is None
@@ -70,13 +83,6 @@ def running_platform(
         signed_in = eventually(lambda: admin_can_sign_in(running), timeout=120)
         assert signed_in, f"bootstrap admin cannot sign in:\n{log.read_text()[-4000:]}"
         yield running
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
 
 @contextmanager
 def fresh_platform(
@@ -95,25 +101,9 @@ def fresh_platform(
         }
     )
     env.pop("DAFNCK_BOOTSTRAP_ADMIN_PASSWORD", None)
-    log = state_dir / "up.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streams", "up", "--port", str(port)],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    edge = Edge(process, f"http://127.0.0.1:{port}", state_dir, log, "admin@cold.test")
-    try:
+    with _dafnck_up(env, state_dir, port, "admin@cold.test") as edge:
+        log = edge.log
         up = eventually(lambda: "DafnckMachine is up" in log.read_text(), timeout=240)
         assert up, f"not up:\n{log.read_text()[-4000:]}"
         assert eventually(lambda: admin_can_sign_in(edge), timeout=60), log.read_text()[-4000:]
         yield edge
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()

@@ -7,6 +7,7 @@ last assignment: the worker must not come back as the same member at a new addre
 from __future__ import annotations
 
 import os
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -30,5 +31,8 @@ def test_the_same_instance_id_on_a_new_port_becomes_ready(
         worker = spawn("users_svc", {**base, "DAFNCK_WORKER_PORT": str(port)}, log)
         try:
             wait_ready(worker, port, log, timeout=90)
+            # Ready means its partitions are assigned: the second run got them back.
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=5) as answer:
+                assert answer.status == 200, f"run {run}: /ready answered {answer.status}"
         finally:
             stop(worker)
