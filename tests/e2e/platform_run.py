@@ -80,7 +80,8 @@ def running_platform(
         )
         assert ready, f"platform not ready:\n{log.read_text()[-4000:]}"
         # The administrator exists once the users worker has processed its CreateUser.
-        signed_in = eventually(lambda: admin_can_sign_in(running), timeout=120)
+        # Each early try is a failed sign-in (five lock the account): try every 3 s.
+        signed_in = eventually(lambda: admin_can_sign_in(running), timeout=120, every=3)
         assert signed_in, f"bootstrap admin cannot sign in:\n{log.read_text()[-4000:]}"
         yield running
 
@@ -105,5 +106,6 @@ def fresh_platform(
         log = edge.log
         up = eventually(lambda: "DafnckMachine is up" in log.read_text(), timeout=240)
         assert up, f"not up:\n{log.read_text()[-4000:]}"
-        assert eventually(lambda: admin_can_sign_in(edge), timeout=60), log.read_text()[-4000:]
+        signed_in = eventually(lambda: admin_can_sign_in(edge), timeout=60, every=3)
+        assert signed_in, log.read_text()[-4000:]
         yield edge

@@ -81,6 +81,8 @@ def platform(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> 
         # this stack, and its generated password lives in their state directory.
         "DAFNCK_BOOTSTRAP_ADMIN_EMAIL": f"e2e-{uuid.uuid4().hex[:8]}@dafnck.local",
         "PYTHONUNBUFFERED": "1",
+        # Its workers are static members the next test's platform must outwait: keep it short.
+        "DAFNCK_CONSUMER_SESSION_TIMEOUT_S": "10",
     }
     log = state_dir / "up.log"
     with log.open("w") as out:
