@@ -11,7 +11,7 @@ from edge.core import EdgeConfig
 from edge.server import run
 from edge.services import EdgeServices
 from streams.logs import configure_json_logging
-from streams.stack import ensure_stack
+from streams.tooling.stack import ensure_stack
 from users_svc.bootstrap import BootstrapError
 
 log = logging.getLogger("dafnck.edge")

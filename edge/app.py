@@ -8,26 +8,19 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from prometheus_client import generate_latest
 
-from edge.auth.permissions import RolePermissions
-from edge.auth.routes import public
 from edge.auth.wiring import EdgeSecurity
 from edge.checks import probe_all, probe_workers, worker_urls_from_env
-from edge.core import (
-    CONFIG,
-    CORRELATION_ID,
-    METRICS,
-    REQUEST_ID,
-    EdgeConfig,
-    EdgeMetrics,
-    problem,
-    request_context,
-)
+from edge.core import CONFIG, METRICS, EdgeConfig, EdgeMetrics, request_context
 from edge.cors import CorsPolicy
 from edge.docs import docs
-from edge.limits import MAX_BODY_BYTES, parser_settings
-from edge.openapi import documented, openapi_document
 from edge.query_guard import refuse_nul_query
 from streams import __version__
+from streams.http.access import public
+from streams.http.limits import MAX_BODY_BYTES, parser_settings
+from streams.http.openapi import documented, openapi_document
+from streams.http.permissions import RolePermissions
+from streams.http.problem import problem
+from streams.http.request_ids import CORRELATION_ID, REQUEST_ID
 
 if TYPE_CHECKING:
     from edge.services import EdgeServices

@@ -9,19 +9,16 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import orjson
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from streams.http.problem import UNAVAILABLE_RETRY_AFTER_S, Handler, problem
+from streams.http.request_ids import CORRELATION_ID, REQUEST_ID
 from streams.outages import outage_of
 
 log = logging.getLogger("dafnck.edge")
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-PROBLEM_JSON = "application/problem+json"
-UNAVAILABLE_RETRY_AFTER_S = "5"  # a broker or database restart takes seconds, not one
 
 
 @dataclass(frozen=True)
@@ -57,38 +54,6 @@ class EdgeMetrics:
 
 CONFIG = web.AppKey("config", EdgeConfig)
 METRICS = web.AppKey("metrics", EdgeMetrics)
-REQUEST_ID = web.RequestKey("request_id", str)
-CORRELATION_ID = web.RequestKey("correlation_id", str)
-
-
-# The ``code`` of a problem whose maker did not name a more precise one.
-STATUS_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "body_too_large",
-    414: "request_line_too_long",
-    415: "unsupported_media_type",
-    422: "unprocessable",
-    429: "rate_limited",
-    431: "headers_too_large",
-    500: "internal_error",
-    503: "unavailable",
-}
-
-
-def problem(status: int, title: str, detail: str, **extra: object) -> web.Response:
-    """An RFC 9457 ``application/problem+json`` response: type, title, status, detail, code.
-
-    Every error the edge answers has this shape; ``extra`` adds members (``code`` when the
-    status's default is not precise enough, ``field``, ...).
-    """
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    body.setdefault("code", STATUS_CODES.get(status, f"http_{status}"))
-    return web.Response(body=orjson.dumps(body), status=status, content_type=PROBLEM_JSON)
 
 
 def _route_name(request: web.Request) -> str:

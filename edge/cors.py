@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from edge.auth.problem import problem
+from streams.http.problem import problem
 
 CORS_ORIGINS_ENV = "DAFNCK_CORS_ORIGINS"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -8,8 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from edge.auth.routes import public
-from edge.openapi import openapi_document
+from streams.http.access import public
+from streams.http.openapi import openapi_document
 
 _STYLE = """
 body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem;color:#222}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from edge.core import Handler, problem
-from edge.limits import NUL
+from streams.http.limits import NUL
+from streams.http.problem import Handler, problem
 
 
 @web.middleware

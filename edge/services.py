@@ -15,12 +15,12 @@ from aiohttp import web
 
 from agents_svc import http as agents_http
 from agents_svc import live as agents_live
-from edge.auth.middleware import principal_of
 from edge.auth.wiring import EdgeSecurity, SecuritySettings
-from edge.commands import install_commands
 from edge.core import EdgeConfig
 from streams.commands import CommandBus
 from streams.commands.client import DEFAULT_SEND_TIMEOUT_S
+from streams.http.commands import install_commands
+from streams.http.principal import principal_of
 from users_svc import http as users_http
 from users_svc.bootstrap import bootstrap_contexts
 

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from streams.cli.main import main
+from streams.tooling.cli.main import main
 
 sys.exit(main())

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
-from streams.topic_admin.cluster import admin_session, describe
+from streams.kafka_admin.cluster import admin_session, describe
 
 OnRecord = Callable[[ConsumerRecord], Awaitable[None]]
 

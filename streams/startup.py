@@ -13,8 +13,8 @@ from typing import Any
 import faust
 from faust.types.settings.settings import Settings as FaustSettings
 
-from streams.topic_admin.internal import InternalTopic, ensure_internal_topics
-from streams.topic_admin.model import TopicAdminError
+from streams.kafka_admin.internal_topics import InternalTopic, ensure_internal_topics
+from streams.kafka_admin.model import TopicAdminError
 
 log = logging.getLogger("dafnck.startup")
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from streams.stack import Endpoints, ensure_stack, external_from_env
-from streams.stack.paths import STATE_DIR_ENV
+from streams.state_dir import STATE_DIR_ENV
+from streams.tooling.stack import Endpoints, ensure_stack, external_from_env
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 _STACK_USED = pytest.StashKey[str]()

@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import redis.asyncio as aioredis
 from aiohttp import web
 
-from edge.auth.denylist import DenyList
-from edge.auth.jwks import JwksProvider, StaticJwksProvider
+from streams.http.denylist import DenyList
+from streams.http.jwks import JwksProvider, StaticJwksProvider
 from users_svc.domain.passwords import Argon2Passwords
 from users_svc.routes import (
     api_keys,

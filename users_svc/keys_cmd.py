@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from users_svc.routes.settings import keys_dir_from_env
 
 if TYPE_CHECKING:
-    from edge.auth.keys import KeyRing
+    from users_svc.signing_keys import KeyRing
 
 LOCK_FILE = ".rotate.lock"
 
@@ -77,7 +77,7 @@ def _locked(directory: Path) -> Iterator[None]:
 
 def _load(directory: Path) -> KeyRing | None:
     # Imported here: building the dafnck parser must not need the edge's crypto stack.
-    from edge.auth.keys import RING_FILE, KeyRing
+    from users_svc.signing_keys import RING_FILE, KeyRing
 
     if not (directory / RING_FILE).exists():
         print(

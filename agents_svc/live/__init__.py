@@ -16,9 +16,9 @@ from agents_svc.live.hub import AgentHub
 from agents_svc.live.session import AgentSession, LiveSettings
 from agents_svc.routes.deps import AGENTS
 from agents_svc.routes.keys import authenticate, key_problem
-from edge.auth.routes import public
-from edge.commands import COMMANDS
-from edge.openapi import documented
+from streams.http.access import public
+from streams.http.commands import COMMANDS
+from streams.http.openapi import documented
 
 CONNECT_PATH = "/api/agents/connect"
 SCHEME = "AgentKey"

@@ -28,10 +28,10 @@ from agents_svc.routes.common import (
 from agents_svc.routes.deps import Agents, agents_of
 from agents_svc.routes.readmodel import AgentQuery
 from agents_svc.routes.schemas import CREATE_AGENT, UPDATE_AGENT
-from edge.auth.middleware import require_principal
-from edge.auth.routes import requires
-from edge.body import accepts, json_body
-from edge.openapi import QueryParam, documented
+from streams.http.access import requires
+from streams.http.body import accepts, json_body
+from streams.http.openapi import QueryParam, documented
+from streams.http.principal import require_principal
 
 AGENT_STATUSES = ("registered", "online", "busy", "draining", "offline")
 _SETTINGS = ("name", "capabilities", "capacity", "labels", "model_settings")

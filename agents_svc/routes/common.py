@@ -19,10 +19,10 @@ from aiohttp import web
 
 import topics
 from agents_svc.routes.paging import Page, decode_cursor
-from edge.commands import outcome_response, send_command
-from edge.core import problem
-from edge.openapi import QueryParam
 from streams.commands import Completed, Outcome, Reply
+from streams.http.commands import outcome_response, send_command
+from streams.http.openapi import QueryParam
+from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
 
 SUBJECT = "scheduler"

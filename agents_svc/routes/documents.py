@@ -18,10 +18,17 @@ import yaml
 from aiohttp import web
 from jsonschema import Draft202012Validator
 
-from edge.body import check_body, describes_body, fault_response, is_json, read_json, too_large
-from edge.core import Handler, problem
-from edge.limits import MAX_DOCUMENT_BYTES
-from edge.yaml_body import YamlRefused, parse_yaml
+from streams.http.body import (
+    check_body,
+    describes_body,
+    fault_response,
+    is_json,
+    read_json,
+    too_large,
+)
+from streams.http.limits import MAX_DOCUMENT_BYTES
+from streams.http.problem import Handler, problem
+from streams.http.yaml_body import YamlRefused, parse_yaml
 
 YAML_TYPES = ("application/yaml", "text/yaml", "application/x-yaml")
 BODY_TYPES = ("application/json", "application/yaml", "text/yaml")

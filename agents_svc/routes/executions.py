@@ -26,13 +26,13 @@ from agents_svc.routes.common import (
 from agents_svc.routes.deps import Agents, agents_of
 from agents_svc.routes.readmodel import ExecutionQuery
 from agents_svc.routes.schemas import REASON
-from edge.auth.middleware import require_principal
-from edge.auth.routes import requires
-from edge.body import accepts, json_body
-from edge.commands import COMMAND_ID_HEADER
-from edge.core import problem
-from edge.openapi import QueryParam, documented
 from streams.commands import Completed, Outcome
+from streams.http.access import requires
+from streams.http.body import accepts, json_body
+from streams.http.commands import COMMAND_ID_HEADER
+from streams.http.openapi import QueryParam, documented
+from streams.http.principal import require_principal
+from streams.http.problem import problem
 
 EXECUTION_STATUSES = ("running", "paused", "completed", "failed", "cancelled")
 TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})

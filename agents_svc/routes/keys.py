@@ -31,12 +31,12 @@ from agents_svc.routes.common import (
 )
 from agents_svc.routes.deps import Agents, agents_of
 from agents_svc.routes.readmodel import AgentKeyRecord, AgentsReadModel
-from edge.auth.middleware import require_principal
-from edge.auth.routes import requires
-from edge.commands import COMMAND_ID_HEADER, status_url
-from edge.core import problem
-from edge.openapi import documented
 from streams.commands import Pending
+from streams.http.access import requires
+from streams.http.commands import COMMAND_ID_HEADER, status_url
+from streams.http.openapi import documented
+from streams.http.principal import require_principal
+from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}

@@ -9,10 +9,10 @@ from aiohttp import web
 from agents_svc.routes.agents import agent_param
 from agents_svc.routes.common import PENDING, ask, respond
 from agents_svc.routes.schemas import BROADCAST, DIRECT_MESSAGE
-from edge.auth.middleware import require_principal
-from edge.auth.routes import requires
-from edge.body import accepts, json_body
-from edge.openapi import documented
+from streams.http.access import requires
+from streams.http.body import accepts, json_body
+from streams.http.openapi import documented
+from streams.http.principal import require_principal
 
 
 def _sender(request: web.Request) -> str:

@@ -28,10 +28,10 @@ from agents_svc.routes.common import (
 from agents_svc.routes.deps import Agents, agents_of
 from agents_svc.routes.readmodel import TaskQuery
 from agents_svc.routes.schemas import ASSIGN_TASK, REASON, REDISTRIBUTE, SUBMIT_TASK
-from edge.auth.middleware import require_principal
-from edge.auth.routes import requires
-from edge.body import accepts, json_body
-from edge.openapi import QueryParam, documented
+from streams.http.access import requires
+from streams.http.body import accepts, json_body
+from streams.http.openapi import QueryParam, documented
+from streams.http.principal import require_principal
 
 TASK_STATUSES = ("pending", "assigned", "running", "completed", "failed", "cancelled")
 DEFAULTS = {"priority": 5, "max_attempts": 3, "backoff_s": 1, "timeout_s": 300}

@@ -25,10 +25,10 @@ from agents_svc.routes.deps import Agents, agents_of
 from agents_svc.routes.documents import BODY_TYPES, accepts_document, document_body
 from agents_svc.routes.readmodel import WorkflowQuery
 from agents_svc.routes.schemas import DEFINE_WORKFLOW, EXECUTE_WORKFLOW
-from edge.auth.middleware import require_principal
-from edge.auth.routes import requires
-from edge.body import accepts, json_body
-from edge.openapi import QueryParam, documented
+from streams.http.access import requires
+from streams.http.body import accepts, json_body
+from streams.http.openapi import QueryParam, documented
+from streams.http.principal import require_principal
 
 _INVALID = {422: "Invalid definition (code invalid_workflow, field names the step at fault)"}
 

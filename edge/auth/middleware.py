@@ -15,14 +15,14 @@ from typing import Protocol
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from edge.auth.denylist import DenyChecker
-from edge.auth.jwks import JwksUnavailable
 from edge.auth.outage import FailOpen
-from edge.auth.permissions import PermissionChecker, scope_allows
-from edge.auth.principal import Principal
-from edge.auth.problem import problem
-from edge.auth.routes import PUBLIC_PATHS, PUBLIC_PREFIXES, is_public, permission_of
 from edge.auth.verify import InvalidToken
+from streams.http.access import PUBLIC_PATHS, PUBLIC_PREFIXES, is_public, permission_of
+from streams.http.denylist import DenyChecker
+from streams.http.jwks import JwksUnavailable
+from streams.http.permissions import PermissionChecker, scope_allows
+from streams.http.principal import PRINCIPAL, Principal
+from streams.http.problem import problem
 
 log = logging.getLogger("dafnck.edge.auth")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -37,7 +37,6 @@ class AuthFailure:
     description: str
 
 
-PRINCIPAL = web.RequestKey("dafnck_principal", Principal)
 AUTH_FAILURE = web.RequestKey("dafnck_auth_failure", AuthFailure)
 
 
@@ -52,19 +51,6 @@ def bearer_token(request: web.Request) -> str | None:
     """The credential of an ``Authorization: Bearer`` header, None without one."""
     scheme, _, credential = request.headers.get("Authorization", "").strip().partition(" ")
     return credential.strip() if scheme.lower() == "bearer" else None
-
-
-def principal_of(request: web.Request) -> Principal | None:
-    """The verified principal of the request, if it carried a valid token."""
-    return request.get(PRINCIPAL)
-
-
-def require_principal(request: web.Request) -> Principal:
-    """The verified principal; raises 401 (for handlers of routes declared public)."""
-    principal = request.get(PRINCIPAL)
-    if principal is None:
-        raise web.HTTPUnauthorized(text="a bearer token is required")
-    return principal
 
 
 class AuthGate:

@@ -12,8 +12,8 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from edge.auth.jwks import Jwks, JwksProvider, JwksUnavailable
-from edge.auth.principal import Principal
+from streams.http.jwks import Jwks, JwksProvider, JwksUnavailable
+from streams.http.principal import Principal
 
 log = logging.getLogger("dafnck.edge.auth")
 

@@ -16,15 +16,15 @@ import redis.asyncio as aioredis
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from edge.auth.denylist import DenyChecker, DenyList
-from edge.auth.jwks import HttpJwksProvider, JwksProvider, StaticJwksProvider
 from edge.auth.middleware import AuthGate
-from edge.auth.permissions import PermissionChecker
 from edge.auth.verify import TokenVerifier
 from edge.cors import CorsPolicy
 from edge.ratelimit.gcra import GcraStore
 from edge.ratelimit.middleware import RateLimiter
-from edge.ratelimit.rules import RateRule, rules_from_env
+from streams.http.denylist import DenyChecker, DenyList
+from streams.http.jwks import HttpJwksProvider, JwksProvider, StaticJwksProvider
+from streams.http.permissions import PermissionChecker
+from streams.http.rate_rules import RateRule, rules_from_env
 
 # Short: a hung Redis must cost a request milliseconds, then the fail-open path takes over.
 REDIS_TIMEOUT_S = 0.25

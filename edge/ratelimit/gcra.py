@@ -15,7 +15,7 @@ from typing import Protocol
 
 import redis.asyncio as aioredis
 
-from edge.ratelimit.rules import RateRule
+from streams.http.rate_rules import RateRule
 
 # Times are integer microseconds so every sum is exact in Lua's doubles (< 2^53).
 # Returns {allowed, remaining, reset_us, retry_after_us}.

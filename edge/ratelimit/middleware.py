@@ -13,25 +13,15 @@ from collections.abc import Awaitable, Callable, Iterable
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from edge.auth.middleware import PRINCIPAL
 from edge.auth.outage import FailOpen
-from edge.auth.problem import problem
 from edge.ratelimit.gcra import RateDecision, RateStore
-from edge.ratelimit.rules import DEFAULT_RULES, RateRule, match_rule
+from streams.http.client_address import client_address
+from streams.http.principal import PRINCIPAL
+from streams.http.problem import problem
+from streams.http.rate_rules import DEFAULT_RULES, RateRule, match_rule
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 RATE_LIMIT = web.RequestKey("dafnck_rate_limit", RateDecision)
-
-
-def client_address(request: web.Request, trusted_proxy_hops: int = 0) -> str:
-    """The caller's address: the peer, or the ``X-Forwarded-For`` hop our proxies vouch for."""
-    peer = request.remote or "unknown"
-    if trusted_proxy_hops <= 0:
-        # Without trusted proxies the header is client-written and would let anyone pick a key.
-        return peer
-    forwarded = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
-    chain = [hop for hop in forwarded if hop] + [peer]
-    return chain[max(0, len(chain) - 1 - trusted_proxy_hops)]
 
 
 def _route_path(request: web.Request) -> str:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 import topics
-from streams.topic_admin import k8s
+from streams.tooling.topic_admin import k8s
 from topics import Compatibility, TopicKind, all_topics, by_name, consumer_groups
 
 NAME = re.compile(r"^[a-z]+(-[a-z]+)*(\.dlq)?$")
@@ -90,7 +90,7 @@ def test_unknown_names_fail_naming_the_known_ones() -> None:
 def test_committed_k8s_manifests_match_the_catalog() -> None:
     committed = k8s.MANIFEST_PATH.read_text(encoding="utf-8")
     assert committed == k8s.render(), (
-        "deploy/k8s/topics.yaml is stale: run `python -m streams.topic_admin.k8s --write`"
+        "deploy/k8s/topics.yaml is stale: run `python -m streams.tooling.topic_admin.k8s --write`"
     )
 
 

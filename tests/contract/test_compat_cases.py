@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from streams.contract.compat import check_compatibility
+from streams.tooling.contract.compat import check_compatibility
 
 S = "https://json-schema.org/draft/2020-12/schema"
 

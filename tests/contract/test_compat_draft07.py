@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from streams.contract.compat import check_compatibility
+from streams.tooling.contract.compat import check_compatibility
 
 STR = {"type": "string"}
 INT = {"type": "integer"}

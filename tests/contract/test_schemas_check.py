@@ -14,9 +14,9 @@ import pytest
 
 import topics
 from schemas import SCHEMA_ROOT, schema_id
-from streams.contract.check import check_schema_tree
-from streams.contract.history import HistoryError
-from streams.contract.problems import Problem
+from streams.tooling.contract.check import check_schema_tree
+from streams.tooling.contract.history import HistoryError
+from streams.tooling.contract.problems import Problem
 from topics import Compatibility
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

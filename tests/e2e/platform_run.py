@@ -15,8 +15,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from streams.stack import Endpoints
-from streams.stack.endpoints import ENV_VARS
+from streams.tooling.stack import Endpoints
+from streams.tooling.stack.endpoints import ENV_VARS
 from tests.e2e.identity.platform import Edge, admin_can_sign_in, answers, eventually
 from tests.integration.support.harness import free_port
 

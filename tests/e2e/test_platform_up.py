@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.stack import Endpoints
+from streams.tooling.stack import Endpoints
 from tests.integration.support.harness import free_port
 
 pytestmark = pytest.mark.e2e

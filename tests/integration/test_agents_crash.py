@@ -21,8 +21,8 @@ from aiokafka.structs import TopicPartition
 
 import topics
 from streams.producer import EventPublisher
-from streams.stack import Endpoints
-from streams.topic_admin import apply_topics
+from streams.tooling.stack import Endpoints
+from streams.tooling.topic_admin import apply_topics
 from tests.integration.support.harness import free_port, spawn, stop, wait_ready
 
 TASKS = 400

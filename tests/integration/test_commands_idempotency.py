@@ -12,8 +12,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from aiokafka.errors import KafkaConnectionError
 
-from edge.commands import COMMANDS
 from streams.envelope import decode
+from streams.http.commands import COMMANDS
 from streams.producer import EventPublisher
 from tests.integration.support import command_worker as cw
 from tests.integration.support.harness import read_until

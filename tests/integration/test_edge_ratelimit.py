@@ -15,16 +15,16 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from edge.app import METRICS, EdgeMetrics, request_context
-from edge.auth.denylist import DenyList
-from edge.auth.jwks import StaticJwksProvider
-from edge.auth.keys import KeyRing
 from edge.auth.middleware import AuthGate
-from edge.auth.permissions import RolePermissions
-from edge.auth.routes import requires
 from edge.auth.verify import TokenVerifier
 from edge.ratelimit.gcra import GcraStore
 from edge.ratelimit.middleware import RateLimiter
-from edge.ratelimit.rules import RateRule, rule
+from streams.http.access import requires
+from streams.http.denylist import DenyList
+from streams.http.jwks import StaticJwksProvider
+from streams.http.permissions import RolePermissions
+from streams.http.rate_rules import RateRule, rule
+from users_svc.signing_keys import KeyRing
 
 pytestmark = pytest.mark.integration
 

@@ -13,9 +13,9 @@ import pytest
 
 from streams import deadletter
 from streams.envelope import decode, encode, new_envelope
+from streams.kafka_admin.cluster import admin_session, delete
 from streams.producer import EventPublisher
-from streams.topic_admin import apply_topics, describe_cluster_topics
-from streams.topic_admin.cluster import admin_session, delete
+from streams.tooling.topic_admin import apply_topics, describe_cluster_topics
 from streams.tracing import parse_traceparent
 from tests.integration.support import kernel_topics as kt
 from tests.integration.support.harness import KernelRun, agent_created, headers_of, read_until

@@ -12,7 +12,7 @@ import redis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from streams.stack import ensure_stack, stack_status
+from streams.tooling.stack import ensure_stack, stack_status
 
 pytestmark = pytest.mark.integration
 

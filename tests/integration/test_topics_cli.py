@@ -18,14 +18,14 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from streams.topic_admin import (
+from streams.tooling.topic_admin import (
     TopicAdminError,
     TopicProblemsError,
     apply_topics,
     describe_cluster_topics,
     diff_topics,
 )
-from streams.topic_admin import cluster as cluster_ops
+from streams.tooling.topic_admin import cluster as cluster_ops
 from topics import AGENT_EVENTS, USER_EVENTS, TopicSpec, by_name
 
 pytestmark = pytest.mark.integration

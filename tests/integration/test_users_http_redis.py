@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as aioredis
 
-from edge.auth.denylist import DenyList
-from edge.auth.principal import Principal
+from streams.http.denylist import DenyList
+from streams.http.principal import Principal
 from users_svc.domain.throttle import ThrottlePolicy, check_login, throttle_keys
 from users_svc.routes.stores import RedisLoginThrottle, RedisRefreshGrace
 

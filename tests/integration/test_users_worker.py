@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 
 import topics
 from streams.commands import CommandBus, Completed, Outcome, Pending, Reply
-from streams.stack import Endpoints
+from streams.tooling.stack import Endpoints
 from tests.integration.support.users_worker import (
     UsersWorker,
     ensure_read_model,

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from streams.stack import ensure_stack
+from streams.tooling.stack import ensure_stack
 from tests.integration.support.harness import free_port
 from tests.perf.launch import launch_platform, stop, wait_ready
 from tests.perf.load import open_loop

@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import topics
 from streams.fanout import FanoutReader
 from streams.producer import EventPublisher
-from streams.stack import ensure_stack
+from streams.tooling.stack import ensure_stack
 from tests.e2e.identity.platform import Edge
 from tests.perf.launch import REPO_ROOT, launch_platform, stop
 

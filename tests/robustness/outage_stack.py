@@ -6,14 +6,14 @@ import os
 import signal
 from pathlib import Path
 
-from streams.stack import Endpoints, ensure_stack
-from streams.stack.component import Component, StackContext
-from streams.stack.kafka import KafkaComponent
-from streams.stack.paths import StackPaths, resolve_state_dir
-from streams.stack.postgres import PostgresComponent
-from streams.stack.procs import wait_gone
-from streams.stack.redis_server import RedisComponent
-from streams.stack.state import StackState, load_state, state_lock
+from streams.tooling.stack import Endpoints, ensure_stack
+from streams.tooling.stack.component import Component, StackContext
+from streams.tooling.stack.kafka import KafkaComponent
+from streams.tooling.stack.paths import StackPaths, resolve_state_dir
+from streams.tooling.stack.postgres import PostgresComponent
+from streams.tooling.stack.procs import wait_gone
+from streams.tooling.stack.redis_server import RedisComponent
+from streams.tooling.stack.state import StackState, load_state, state_lock
 
 COMPONENTS: dict[str, type[Component]] = {
     "kafka": KafkaComponent,

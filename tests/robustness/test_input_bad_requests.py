@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import orjson
 import pytest
 
-from streams.stack import Endpoints
+from streams.tooling.stack import Endpoints
 from tests.e2e.identity.platform import Edge
 from tests.e2e.platform_run import running_platform
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from streams.stack import Endpoints
+from streams.tooling.stack import Endpoints
 from tests.conftest import StackInfo
 from tests.e2e.identity.platform import PASSWORD, Edge, Response, eventually
 from tests.e2e.platform_run import running_platform

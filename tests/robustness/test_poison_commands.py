@@ -27,8 +27,8 @@ from aiokafka import TopicPartition
 
 import topics
 from streams.producer import EventPublisher
-from streams.stack import Endpoints
-from streams.topic_admin import apply_topics
+from streams.tooling.stack import Endpoints
+from streams.tooling.topic_admin import apply_topics
 from tests.integration.support.harness import free_port, log_tail, spawn, stop, wait_ready
 from tests.integration.support.users_worker import rows
 from tests.robustness import poison_support as ps

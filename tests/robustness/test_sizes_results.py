@@ -11,7 +11,7 @@ import aiohttp
 import orjson
 
 from agents_svc.limits import RESULT_MAX_BYTES
-from streams.stack import Endpoints
+from streams.tooling.stack import Endpoints
 from tests.e2e.agents.support import Agents, RawAgent
 from tests.e2e.platform_run import running_platform
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from streams.stack import Endpoints
-from streams.topic_admin.internal import InternalTopic, ensure_internal_topics
+from streams.kafka_admin.internal_topics import InternalTopic, ensure_internal_topics
+from streams.tooling.stack import Endpoints
 from tests.integration.support.harness import free_port, spawn
 
 

@@ -24,7 +24,7 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition
 
 import topics
-from streams.stack import Endpoints
+from streams.tooling.stack import Endpoints
 from tests.e2e.agents.support import Agents, agent_process
 from tests.e2e.identity.platform import Edge, eventually
 from tests.e2e.platform_run import REPO_ROOT, running_platform

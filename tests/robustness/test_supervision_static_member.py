@@ -11,7 +11,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from streams.stack import Endpoints
+from streams.tooling.stack import Endpoints
 from tests.integration.support.harness import free_port, spawn, stop, wait_ready
 
 

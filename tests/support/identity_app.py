@@ -14,12 +14,11 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from agents_svc.routes.deps import Agents
 from edge.app import EdgeConfig, build_app
-from edge.auth.denylist import MemoryDenyList
-from edge.auth.jwks import StaticJwksProvider
-from edge.auth.keys import KeyRing
 from edge.auth.wiring import EdgeSecurity, SecuritySettings
 from edge.cors import CorsPolicy
 from edge.services import EdgeServices
+from streams.http.denylist import MemoryDenyList
+from streams.http.jwks import StaticJwksProvider
 from tests.support.fake_bus import FakeBus
 from tests.support.fake_users import FakeReadModel, FakeUsersService
 from topics import USER_COMMANDS
@@ -29,6 +28,7 @@ from users_svc.routes.permissions import RbacPermissions
 from users_svc.routes.send import email_subject
 from users_svc.routes.settings import IdentitySettings
 from users_svc.routes.stores import MemoryLoginThrottle, MemoryRefreshGrace
+from users_svc.signing_keys import KeyRing
 
 ISSUER = "dafnck-users"
 AUDIENCE = "dafnck-api"

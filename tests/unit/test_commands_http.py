@@ -8,9 +8,9 @@ import orjson
 import pytest
 from aiohttp import web
 
-from edge.commands import invalid_command, outcome_response, reply_response, status_body
 from streams.commands import Completed, Pending, Reply, ReplyError
 from streams.commands.store import CommandStatus
+from streams.http.commands import invalid_command, outcome_response, reply_response, status_body
 from streams.registry import SchemaViolation
 
 PROBLEM = "application/problem+json"

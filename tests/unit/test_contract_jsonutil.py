@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.contract.jsonutil import child, diff_paths, json_equal
+from streams.tooling.contract.jsonutil import child, diff_paths, json_equal
 
 
 def test_json_equal_distinguishes_booleans_from_numbers() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streams.contract.layout import SchemaFile, classify
-from streams.contract.problems import Problem, display_path, sort_problems
+from streams.tooling.contract.layout import SchemaFile, classify
+from streams.tooling.contract.problems import Problem, display_path, sort_problems
 
 
 def test_classify() -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from streams.contract.normalize import intersect, is_unconstrained, type_set, writer_normal
-from streams.contract.refs import Document
+from streams.tooling.contract.normalize import intersect, is_unconstrained, type_set, writer_normal
+from streams.tooling.contract.refs import Document
 
 
 def test_intersect_combines_bounds_types_and_required() -> None:

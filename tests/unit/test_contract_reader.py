@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from streams.contract.incompat import Labels
-from streams.contract.reader import check_reader_can_read
+from streams.tooling.contract.incompat import Labels
+from streams.tooling.contract.reader import check_reader_can_read
 
 
 def rules(writer: Any, reader: Any) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.contract.refs import Document, unresolved_refs
+from streams.tooling.contract.refs import Document, unresolved_refs
 
 ROOT = {
     "$id": "urn:dafnck:schema:t/T/v1",

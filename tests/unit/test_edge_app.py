@@ -12,8 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 import edge.app
 from edge.app import EdgeConfig, build_app
-from edge.auth.routes import public
 from edge.checks import ProbeResult
+from streams.http.access import public
 
 # edge/app.py uses string keys for app/request storage; aiohttp only recommends AppKey.
 

@@ -8,14 +8,14 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from edge.auth.denylist import MemoryDenyList
-from edge.auth.jwks import StaticJwksProvider
-from edge.auth.keys import KeyRing
 from edge.auth.middleware import AuthGate
-from edge.auth.permissions import RolePermissions
-from edge.auth.routes import requires
 from edge.auth.verify import TokenVerifier
 from edge.cors import CORS_ORIGINS_ENV, CorsPolicy
+from streams.http.access import requires
+from streams.http.denylist import MemoryDenyList
+from streams.http.jwks import StaticJwksProvider
+from streams.http.permissions import RolePermissions
+from users_svc.signing_keys import KeyRing
 
 ALLOWED = "https://app.dafnck.test"
 OTHER = "https://evil.test"

@@ -9,8 +9,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from edge.auth.jwks import HttpJwksProvider, JwksUnavailable
-from edge.auth.keys import KeyRing
+from streams.http.jwks import HttpJwksProvider, JwksUnavailable
+from users_svc.signing_keys import KeyRing
 
 ISSUER = "https://users.dafnck.test"
 

@@ -18,14 +18,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from cryptography.hazmat.primitives import serialization
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from edge.auth.denylist import MemoryDenyList
-from edge.auth.jwks import JwksUnavailable, StaticJwksProvider
-from edge.auth.keys import KeyRing
-from edge.auth.middleware import PRINCIPAL, AuthGate
-from edge.auth.permissions import RolePermissions
-from edge.auth.principal import Principal
-from edge.auth.routes import public, requires
+from edge.auth.middleware import AuthGate
 from edge.auth.verify import TokenVerifier
+from streams.http.access import public, requires
+from streams.http.denylist import MemoryDenyList
+from streams.http.jwks import JwksUnavailable, StaticJwksProvider
+from streams.http.permissions import RolePermissions
+from streams.http.principal import PRINCIPAL, Principal
+from users_svc.signing_keys import KeyRing
 
 ISSUER = "https://users.dafnck.test"
 AUDIENCE = "dafnck-api"

@@ -11,8 +11,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from edge.app import METRICS, EdgeMetrics, request_context
 from edge.ratelimit.gcra import RateDecision
-from edge.ratelimit.middleware import RateLimiter, client_address
-from edge.ratelimit.rules import (
+from edge.ratelimit.middleware import RateLimiter
+from streams.http.client_address import client_address
+from streams.http.rate_rules import (
     DEFAULT_RULES,
     RATE_LIMITS_ENV,
     RateRule,

@@ -9,9 +9,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from edge.auth.jwks import JwksUnavailable, StaticJwksProvider
-from edge.auth.keys import KeyRing
 from edge.auth.verify import InvalidToken, TokenVerifier
+from streams.http.jwks import JwksUnavailable, StaticJwksProvider
+from users_svc.signing_keys import KeyRing
 
 ISSUER = "https://users.dafnck.test"
 AUDIENCE = "dafnck-api"

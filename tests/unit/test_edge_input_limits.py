@@ -18,12 +18,12 @@ from agents_svc.routes.common import InvalidQuery, time_param
 from agents_svc.routes.paging import decode_cursor as agents_cursor
 from agents_svc.routes.paging import encode_cursor
 from edge.app import EdgeConfig, build_app
-from edge.auth.routes import public
-from edge.body import accepts, json_body
-from edge.limits import MAX_JSON_DEPTH
-from edge.openapi import openapi_document
 from edge.server import serve
-from edge.yaml_body import YamlRefused, load_yaml
+from streams.http.access import public
+from streams.http.body import accepts, json_body
+from streams.http.limits import MAX_JSON_DEPTH
+from streams.http.openapi import openapi_document
+from streams.http.yaml_body import YamlRefused, load_yaml
 from tests.integration.support.harness import free_port
 from users_svc.routes.readmodel import decode_cursor as users_cursor
 

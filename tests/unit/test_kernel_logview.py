@@ -7,8 +7,8 @@ import logging
 import orjson
 import pytest
 
-from streams.cli.logview import LogPrinter
 from streams.logs import JsonFormatter
+from streams.tooling.cli.logview import LogPrinter
 
 RECORD = {
     "ts": "2024-05-01T12:34:56.789Z",

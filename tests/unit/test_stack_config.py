@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from streams.stack import kafka_config, pg_setup
-from streams.stack.redis_server import redis_argv
+from streams.tooling.stack import kafka_config, pg_setup
+from streams.tooling.stack.redis_server import redis_argv
 
 
 def _props(text: str) -> dict[str, str]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.stack import (
+from streams.tooling.stack import (
     Endpoints,
     current_endpoints,
     ensure_stack,
@@ -14,10 +14,10 @@ from streams.stack import (
     stack_status,
     stop_stack,
 )
-from streams.stack.endpoints import redact
-from streams.stack.paths import StackPaths
-from streams.stack.ports import choose_port
-from streams.stack.state import StackState, save_state
+from streams.tooling.stack.endpoints import redact
+from streams.tooling.stack.paths import StackPaths
+from streams.tooling.stack.ports import choose_port
+from streams.tooling.stack.state import StackState, save_state
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from streams.stack.kafka_protocol import (
+from streams.tooling.stack.kafka_protocol import (
     Broker,
     describe_brokers,
     encode_request,

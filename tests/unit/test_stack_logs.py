@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streams.stack.errors import ComponentError
-from streams.stack.logs import follow, mark_start, tail_lines
+from streams.tooling.stack.errors import ComponentError
+from streams.tooling.stack.logs import follow, mark_start, tail_lines
 
 
 def test_tail_returns_the_last_lines_of_a_long_file(tmp_path: Path) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from streams.stack.paths import StackPaths
-from streams.stack.ports import candidate_ports, choose_port, ensure_port, port_is_free
-from streams.stack.state import ComponentState, StackState, load_state, save_state
+from streams.tooling.stack.paths import StackPaths
+from streams.tooling.stack.ports import candidate_ports, choose_port, ensure_port, port_is_free
+from streams.tooling.stack.state import ComponentState, StackState, load_state, save_state
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from streams.stack import stop_stack
-from streams.stack.component import StackContext
-from streams.stack.kafka import KafkaComponent
-from streams.stack.paths import StackPaths
-from streams.stack.procs import is_alive, is_same_process, terminate
-from streams.stack.state import StackState, save_state
+from streams.tooling.stack import stop_stack
+from streams.tooling.stack.component import StackContext
+from streams.tooling.stack.kafka import KafkaComponent
+from streams.tooling.stack.paths import StackPaths
+from streams.tooling.stack.procs import is_alive, is_same_process, terminate
+from streams.tooling.stack.state import StackState, save_state
 
 
 def _sleeper(*marks: str) -> subprocess.Popen[bytes]:

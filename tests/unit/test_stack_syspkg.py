@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from streams.stack.errors import StackError
-from streams.stack.syspkg import ensure_packages, parse_java_major
+from streams.tooling.stack.errors import StackError
+from streams.tooling.stack.syspkg import ensure_packages, parse_java_major
 
 
 def test_java_versions_are_parsed_old_and_new_style() -> None:

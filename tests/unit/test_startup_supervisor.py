@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from typing import Any, cast
 
-from streams.cli.supervisor import MAX_BACKOFF_S, Supervisor, backoff
+from streams.tooling.cli.supervisor import MAX_BACKOFF_S, Supervisor, backoff
 
 
 class FakeProcess:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from streams.topic_admin import (
+from streams.tooling.topic_admin import (
     NO_KAFKA,
     ClusterTopic,
     Drift,
@@ -20,8 +20,8 @@ from streams.topic_admin import (
     plan_apply,
     resolve_bootstrap,
 )
-from streams.topic_admin import bootstrap as bootstrap_mod
-from streams.topic_admin.plan import altered_line, created_line, grew_line
+from streams.tooling.topic_admin import bootstrap as bootstrap_mod
+from streams.tooling.topic_admin.plan import altered_line, created_line, grew_line
 from topics import AGENT_EVENTS, USER_EVENTS, TopicSpec, all_topics
 
 

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from edge.auth.denylist import MemoryDenyList
-from edge.auth.jwks import StaticJwksProvider
-from edge.auth.keys import KeyRing
-from edge.auth.principal import Principal
 from edge.auth.verify import InvalidToken, TokenVerifier
+from streams.http.denylist import MemoryDenyList
+from streams.http.jwks import StaticJwksProvider
+from streams.http.principal import Principal
 from users_svc.routes.keyring import load_or_create_ring
 from users_svc.routes.permissions import RbacPermissions
 from users_svc.routes.readmodel import decode_cursor, encode_cursor
 from users_svc.routes.settings import IdentitySettings
 from users_svc.routes.tokens import hash_token, mint_refresh, parse_refresh, seal, unseal
+from users_svc.signing_keys import KeyRing
 
 ISSUER, AUDIENCE = "dafnck-users", "dafnck-api"
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from edge.auth.wiring import SecuritySettings
-from edge.ratelimit.rules import RateRule, match_rule
 from edge.services import with_signup_limit
+from streams.http.rate_rules import RateRule, match_rule
 from tests.support.identity_app import Harness, identity_app
 from users_svc.routes.settings import IdentitySettings, flag
 

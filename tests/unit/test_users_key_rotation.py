@@ -9,9 +9,9 @@ from pathlib import Path
 import jwt
 import pytest
 
-from edge.auth.keys import RING_FILE, KeyRing
-from streams.cli.main import main
+from streams.tooling.cli.main import main
 from users_svc.routes.keyring import DiskRing, RingJwksProvider, load_or_create_ring
+from users_svc.signing_keys import RING_FILE, KeyRing
 
 ISSUER, AUDIENCE = "dafnck-users", "dafnck-api"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from edge.auth.principal import Principal
+from streams.http.principal import Principal
 from tests.support.fake_users import FakeReadModel
 from users_svc.routes.permissions import RbacPermissions
 from users_svc.routes.readmodel_access import RoleRow

@@ -11,14 +11,14 @@ from typing import Any
 
 from aiohttp import web
 
-from edge.auth.middleware import require_principal
-from edge.auth.routes import public
-from edge.body import accepts, json_body
-from edge.commands import outcome_response, reply_response
-from edge.core import problem
-from edge.openapi import documented
-from edge.ratelimit.middleware import client_address
 from streams.commands import Pending
+from streams.http.access import public
+from streams.http.body import accepts, json_body
+from streams.http.client_address import client_address
+from streams.http.commands import outcome_response, reply_response
+from streams.http.openapi import documented
+from streams.http.principal import require_principal
+from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
 from users_svc.domain.passwords import PasswordHashing
 from users_svc.domain.profile import normalize_email

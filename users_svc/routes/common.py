@@ -12,10 +12,10 @@ from typing import Any
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from edge.auth.principal import Principal
-from edge.commands import outcome_response
-from edge.core import problem
 from streams.commands import Outcome
+from streams.http.commands import outcome_response
+from streams.http.principal import Principal
+from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
 from users_svc.domain.errors import DomainError
 from users_svc.domain.rbac import permissions_cover

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from edge.auth.keys import RING_FILE, KeyRing, SigningKey
+from users_svc.signing_keys import RING_FILE, KeyRing, SigningKey
 
 log = logging.getLogger("dafnck.users.keys")
 Stamp = tuple[int, int, int]

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from aiohttp import web
 from jsonschema import Draft202012Validator
 
-from edge.auth.routes import public
-from edge.body import describes_body, read_json
-from edge.core import problem
-from edge.openapi import documented
+from streams.http.access import public
+from streams.http.body import describes_body, read_json
+from streams.http.openapi import documented
+from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
 from users_svc.domain.api_keys import parse_api_key, verify_api_key
 from users_svc.routes.api_keys import key_session

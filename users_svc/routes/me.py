@@ -6,12 +6,12 @@ import time
 
 from aiohttp import web
 
-from edge.auth.middleware import require_principal
-from edge.auth.permissions import scope_allows
-from edge.body import accepts, json_body
-from edge.core import problem
-from edge.openapi import documented
-from edge.ratelimit.middleware import client_address
+from streams.http.body import accepts, json_body
+from streams.http.client_address import client_address
+from streams.http.openapi import documented
+from streams.http.permissions import scope_allows
+from streams.http.principal import require_principal
+from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
 from users_svc.domain.errors import DomainError
 from users_svc.domain.passwords import check_password, same_password

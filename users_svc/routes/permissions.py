@@ -7,7 +7,7 @@ name it may do within seconds, without new tokens.
 
 from __future__ import annotations
 
-from edge.auth.principal import Principal
+from streams.http.principal import Principal
 from users_svc.domain.rbac import BUILTIN_ROLES, WILDCARD, check_permission, permissions_allow
 from users_svc.routes.roles_cache import CustomRoleCache
 

@@ -11,12 +11,12 @@ import re
 
 from aiohttp import web
 
-from edge.auth.middleware import require_principal
-from edge.auth.routes import requires
-from edge.body import accepts, json_body
-from edge.core import problem
-from edge.openapi import documented
 from streams.commands import Pending
+from streams.http.access import requires
+from streams.http.body import accepts, json_body
+from streams.http.openapi import documented
+from streams.http.principal import require_principal
+from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
 from users_svc.domain.errors import DomainError
 from users_svc.domain.rbac import BUILTIN_ROLES, define_custom_role

@@ -8,9 +8,10 @@ from typing import Any
 from aiohttp import web
 
 import topics
-from edge.commands import COMMANDS, send_command
-from edge.core import CORRELATION_ID, problem
 from streams.commands import Completed, Outcome, Reply
+from streams.http.commands import COMMANDS, send_command
+from streams.http.problem import problem
+from streams.http.request_ids import CORRELATION_ID
 from users_svc.domain.profile import normalize_email
 from users_svc.routes.identity import identity_of
 

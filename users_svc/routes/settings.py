@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from streams.stack.paths import default_state_dir
+from streams.state_dir import default_state_dir
 
 DEFAULT_ADMIN_EMAIL = "admin@dafnck.local"
 SERVICE_TOKEN_TTL_ENV = "DAFNCK_SERVICE_TOKEN_TTL_S"

@@ -15,10 +15,10 @@ from typing import Any
 
 from aiohttp import web
 
-from edge.auth.routes import public
-from edge.body import accepts, json_body
-from edge.openapi import documented
-from edge.ratelimit.rules import RateRule, rule
+from streams.http.access import public
+from streams.http.body import accepts, json_body
+from streams.http.openapi import documented
+from streams.http.rate_rules import RateRule, rule
 from users_svc.domain.errors import DomainError
 from users_svc.domain.passwords import check_password
 from users_svc.domain.profile import clean_display_name, clean_email

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from streams.stack import Endpoints
+from streams.tooling.stack import Endpoints
 from tests.e2e.agents.support import Agents
 from tests.e2e.identity.platform import Edge
 from tests.e2e.platform_run import running_platform

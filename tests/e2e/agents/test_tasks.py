@@ -6,7 +6,7 @@ import asyncio
 import signal
 from contextlib import ExitStack
 
-from streams.stack import Endpoints
+from streams.tooling.stack import Endpoints
 from tests.e2e.agents.conftest import HEARTBEAT_TIMEOUT_S
 from tests.e2e.agents.support import Agents, RawAgent, agent_process, events_of
 

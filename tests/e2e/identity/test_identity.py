@@ -14,8 +14,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from edge.auth.keys import KeyRing
 from tests.e2e.identity.platform import ORIGIN, PASSWORD, Edge
+from users_svc.signing_keys import KeyRing
 
 pytestmark = pytest.mark.e2e
 

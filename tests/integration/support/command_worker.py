@@ -25,7 +25,6 @@ from faust.web import Request, Response, View
 from redis.asyncio import Redis
 
 from edge.app import METRICS, EdgeMetrics, request_context
-from edge.commands import install_commands, run_command
 from schemas import schema_id
 from streams.app import create_app
 from streams.commands import (
@@ -37,10 +36,11 @@ from streams.commands import (
     succeed,
 )
 from streams.context import HandlerContext, derived_id
+from streams.http.commands import install_commands, run_command
+from streams.kafka_admin.cluster import admin_session, delete
 from streams.registry import SchemaRegistry
 from streams.settings import RetryPolicy, WorkerSettings
-from streams.topic_admin import apply_topics
-from streams.topic_admin.cluster import admin_session, delete
+from streams.tooling.topic_admin import apply_topics
 from streams.worker import consume, run_worker
 from tests.integration.support.harness import KernelRun
 from topics import Compatibility, TopicKind, TopicSpec

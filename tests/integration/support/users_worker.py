@@ -17,8 +17,8 @@ from typing import Any
 import aiopg
 
 import topics
-from streams.stack import Endpoints
-from streams.topic_admin import apply_topics
+from streams.tooling.stack import Endpoints
+from streams.tooling.topic_admin import apply_topics
 from tests.integration.support.harness import free_port, log_tail, spawn, stop, wait_ready
 from users_svc.migrations import migrate
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from streams.cli.agent_cmd import HandlerError, load_handler
-from streams.cli.main import main
+from streams.tooling.cli.agent_cmd import HandlerError, load_handler
+from streams.tooling.cli.main import main
 from tests.unit.sdk.fake_edge import GOOD_KEY, running_edge, until
 
 REPO = Path(__file__).resolve().parents[3]
@@ -21,7 +21,7 @@ EXAMPLE = "dafnck_sdk.examples.summarizer"
 # `dafnck` with only the agent command: the full parser imports every command (seconds).
 ONLY_AGENT_CMD = """
 import argparse, sys
-from streams.cli import agent_cmd
+from streams.tooling.cli import agent_cmd
 parser = argparse.ArgumentParser(prog="dafnck")
 agent_cmd.register(parser.add_subparsers())
 args = parser.parse_args()

@@ -1,0 +1,1 @@
+"""Kafka topic administration the runtime needs: describe, create and wait for topics."""
