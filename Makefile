@@ -23,9 +23,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## start the whole platform in the foreground (Ctrl-C stops it)
 	$(BIN)/dafnck up
 
-lint: $(STAMP)  ## ruff, mypy and the schema contract check
+lint: $(STAMP)  ## ruff, mypy, the import contracts and the schema contract check
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/dafnck schemas check --since $$(cat schemas/RELEASED)
 
 test: lint  ## lint, then every test tier but perf (starts the local stack if needed)

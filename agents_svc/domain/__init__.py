@@ -1,0 +1,1 @@
+"""The agents domain: pure scheduling decisions over agents, workflows, executions and tasks."""

@@ -1,0 +1,1 @@
+"""The HTTP toolkit routes use: permissions, bodies, OpenAPI, problem+json, principals, commands."""
