@@ -19,7 +19,7 @@ import asyncio
 import copy
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import orjson
@@ -37,7 +37,7 @@ from streams.metrics import (
     HANDLER_RETRIES,
 )
 from streams.outages import outage_of
-from streams.records import Record, Sender
+from streams.records import Headers, Record, Sender
 from streams.registry import SchemaRegistry, SchemaViolation
 from streams.settings import RetryPolicy
 from streams.tracing import TRACEPARENT, new_trace, trace_from_headers
@@ -165,7 +165,7 @@ class EventPipeline:
                 envelope.subject, aggregate.advance(envelope.id, ctx.state, outputs)
             )
         for out in outputs:
-            await self._produce(out)
+            await self._produce(out, outputs)
         self._consumed["handled"].inc()
         self._latency[envelope.type].observe(time.perf_counter() - started)
         return "handled"
@@ -181,17 +181,19 @@ class EventPipeline:
     async def _redelivered(self, aggregate: AggregateRecord, event_id: str) -> Outcome:
         # Already applied: its effect stands; its outputs may not have reached Kafka before
         # a crash, so send them again with their original ids.
-        for out in aggregate.outbox.get(event_id, []):
-            await self._produce(out)
+        outbox = aggregate.outbox.get(event_id, [])
+        for out in outbox:
+            await self._produce(out, outbox)
         self._consumed["duplicate"].inc()
         log.info("redelivered event not re-applied", extra={"event_id": event_id})
         return "duplicate"
 
-    async def _produce(self, out: StoredOutput) -> None:
+    async def _produce(self, out: StoredOutput, outputs: Sequence[StoredOutput] = ()) -> None:
         envelope = out.envelope
         headers = [
             (TRACEPARENT, out.traceparent.encode()),
             (CORRELATION_HEADER, str(envelope.get("correlationid") or "").encode()),
+            *_caused_headers(out, outputs),  # a reply says what its siblings caused
         ]
         value = orjson.dumps(envelope)
         await self.sender.send(out.topic, str(envelope["subject"]).encode(), value, headers)
@@ -259,6 +261,12 @@ def _catalog_replies(topic: TopicSpec, service: str) -> TopicSpec | None:
     from streams.commands.dead_letter_reply import catalog_replies_for  # imports this module
 
     return catalog_replies_for(topic, service)
+
+
+def _caused_headers(out: StoredOutput, outputs: Sequence[StoredOutput]) -> Headers:
+    from streams.commands.caused import caused_headers  # imports this module
+
+    return caused_headers(out, outputs)
 
 
 def _stored(out: Emitted) -> StoredOutput:

@@ -12,15 +12,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from redis.asyncio import Redis
 
 import topics
+from streams.commands.caused import NOTHING, Caused
 from streams.commands.gate import CommandInDoubt, CommandNotSent, KafkaGate
 from streams.commands.idempotency import IdempotencyKey, IdempotencyStore
-from streams.commands.listener import ReplyListener
+from streams.commands.listener import Heard, ReplyListener
 from streams.commands.replies import Reply, replies_topic_name
 from streams.commands.store import CommandRecords, CommandStatus
 from streams.envelope import Envelope
@@ -40,9 +41,14 @@ log = logging.getLogger("dafnck.commands")
 
 @dataclass(frozen=True)
 class Completed:
-    """The service answered within the deadline."""
+    """The service answered within the deadline; ``caused``: the events it caused, by topic.
+
+    ``caused`` is empty for a rejection, a reply read back from the status record, or one
+    from a worker that does not tell (no ``dafnck-caused`` header).
+    """
 
     reply: Reply
+    caused: Caused = field(default=NOTHING)
 
 
 @dataclass(frozen=True)
@@ -181,11 +187,12 @@ class CommandBus:
         return await self.records.get(command_id)
 
     async def _await(
-        self, waiter: asyncio.Future[Reply], command_id: str, deadline: float
+        self, waiter: asyncio.Future[Heard], command_id: str, deadline: float
     ) -> Outcome:
         remaining = deadline - asyncio.get_running_loop().time()
         try:
-            return Completed(await asyncio.wait_for(waiter, max(remaining, 0.0)))
+            reply, caused = await asyncio.wait_for(waiter, max(remaining, 0.0))
+            return Completed(reply, caused)
         except TimeoutError:
             return Pending(command_id)
 

@@ -13,11 +13,14 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from aiokafka.structs import ConsumerRecord
 
+from streams.commands.caused import NOTHING, Caused, decode_caused
 from streams.commands.replies import REPLY_TYPES, Reply, ReplyInvalid
 from streams.envelope import Envelope, EnvelopeError, decode
 from streams.fanout import FanoutReader
 
 OnReply = Callable[[Envelope, Reply], Awaitable[None]]
+# What a waiter is resolved with: the reply, and what the command caused (its header).
+Heard = tuple[Reply, Caused]
 
 log = logging.getLogger("dafnck.commands")
 
@@ -29,7 +32,7 @@ class ReplyListener:
         if not topics:
             raise ValueError("a reply listener needs at least one replies topic")
         self.on_reply = on_reply
-        self._waiters: dict[str, set[asyncio.Future[Reply]]] = {}
+        self._waiters: dict[str, set[asyncio.Future[Heard]]] = {}
         self._reader = FanoutReader(bootstrap, topics, self._handle)
 
     async def start(self) -> None:
@@ -40,13 +43,13 @@ class ReplyListener:
         """Stop consuming; waiters still pending are left to their timeouts."""
         await self._reader.stop()
 
-    def expect(self, command_id: str) -> asyncio.Future[Reply]:
-        """A future the reply to ``command_id`` resolves; register it before sending."""
-        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+    def expect(self, command_id: str) -> asyncio.Future[Heard]:
+        """A future the reply to ``command_id`` (and what it caused) resolves; register first."""
+        future: asyncio.Future[Heard] = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(command_id, set()).add(future)
         return future
 
-    def forget(self, command_id: str, future: asyncio.Future[Reply]) -> None:
+    def forget(self, command_id: str, future: asyncio.Future[Heard]) -> None:
         """Drop a waiter (answered or timed out)."""
         waiters = self._waiters.get(command_id)
         if waiters is not None:
@@ -72,6 +75,8 @@ class ReplyListener:
         except Exception:
             # Recording failed (Redis down?): the waiters here still deserve their answer.
             log.exception("recording reply failed", extra={"command_id": reply.command_id})
+        # Only a success caused anything a caller waits on; a rejection never says otherwise.
+        caused = decode_caused(record.headers) if reply.status == "succeeded" else NOTHING
         for future in self._waiters.pop(reply.command_id, set()):
             if not future.done():
-                future.set_result(reply)
+                future.set_result((reply, caused))
