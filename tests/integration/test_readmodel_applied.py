@@ -275,3 +275,42 @@ async def test_a_wait_registered_during_the_outage_sees_the_projection_once_back
         await applied.stop()
         with contextlib.suppress(Exception):
             await proxy.cut()
+
+
+async def test_connections_killed_by_the_server_are_made_again(
+    projection: Projection, database_url: str
+) -> None:
+    # What a Postgres restart looks like from here: the server ends every session.
+    name = f"ryw-{uuid.uuid4().hex[:8]}"
+    joiner = "&" if "?" in database_url else "?"
+    applied = AppliedWaiter(f"{database_url}{joiner}application_name={name}", reconnect_s=0.2)
+    await applied.start()
+    try:
+        await _listening(applied)
+        first = str(uuid.uuid4())
+        await projection.project(event(first))
+        assert await applied.wait(projection.schema, first, 1, 2.0)
+        async with projection.pool.acquire() as conn, conn.cursor() as cur:
+            await cur.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE application_name = %s",
+                (name,),
+            )
+            (killed,) = await cur.fetchone()
+        assert killed >= 2  # the LISTEN connection and the pool's
+        second = str(uuid.uuid4())
+        waiting = asyncio.create_task(applied.wait(projection.schema, second, 1, 5.0))
+        await asyncio.sleep(0.1)
+        await projection.project(event(second))
+        started = time.perf_counter()
+        assert await asyncio.wait_for(waiting, 5.0)
+        shown_ms = (time.perf_counter() - started) * 1000
+        print(f"after the sessions were killed, shown in {shown_ms:.0f} ms")
+        third = str(uuid.uuid4())
+        await _listening(applied)
+        waiting = asyncio.create_task(applied.wait(projection.schema, third, 1, 3.0))
+        await asyncio.sleep(0.05)
+        await projection.project(event(third))
+        assert await asyncio.wait_for(waiting, 3.0)
+    finally:
+        await applied.stop()
