@@ -8,6 +8,7 @@ command's status URL when the deadline passes first.
 
 from __future__ import annotations
 
+from streams.commands.caused import Caused
 from streams.commands.client import CommandBus, Completed, Outcome, Pending, default_reply_topics
 from streams.commands.gate import CommandInDoubt, CommandNotSent
 from streams.commands.idempotency import (
@@ -34,6 +35,7 @@ __all__ = [
     "REJECTED",
     "REPLY_TYPES",
     "SUCCEEDED",
+    "Caused",
     "CommandBus",
     "CommandInDoubt",
     "CommandNotSent",
