@@ -56,6 +56,7 @@ class AppliedWaiter:
         self._task: asyncio.Task[None] | None = None
         self._pool: aiopg.Pool | None = None
         self._pool_lock = asyncio.Lock()
+        self._stopped = False
 
     @property
     def listening(self) -> bool:
@@ -64,11 +65,13 @@ class AppliedWaiter:
 
     async def start(self) -> None:
         """Start listening in the background; Postgres may come up later."""
+        self._stopped = False
         if self._task is None:
             self._task = asyncio.create_task(self._listen(), name="read-your-writes listener")
 
     async def stop(self) -> None:
         """Stop listening and close the query pool; pending waits run out their timeouts."""
+        self._stopped = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -133,6 +136,8 @@ class AppliedWaiter:
 
     async def _open(self) -> aiopg.Pool:
         async with self._pool_lock:
+            if self._stopped:
+                raise OSError("read-your-writes is stopped")  # no pool opened after stop
             if self._pool is None:
                 self._pool = await aiopg.create_pool(
                     self._dsn, minsize=0, maxsize=self._pool_size, timeout=CONNECT_TIMEOUT_S
