@@ -73,7 +73,7 @@ def caused_headers(out: StoredOutput, outputs: Sequence[StoredOutput]) -> Header
 
 def encode_caused(caused: Caused) -> bytes:
     """The header's value: ``{"causationid": ..., "events": {topic: {type: n}}}``."""
-    return orjson.dumps({"causationid": caused.causationid, "events": caused.by_type})
+    return orjson.dumps(caused_to_json(caused))
 
 
 def decode_caused(headers: Headers | Sequence[tuple[str, bytes]] | None) -> Caused:
@@ -102,3 +102,15 @@ def _count(n: Any) -> int:
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise ValueError(f"an event count is a non-negative integer, not {n!r}")
     return n
+
+
+def caused_to_json(caused: Caused) -> dict[str, Any]:
+    """``caused`` as a JSON object (how a command's status record keeps it)."""
+    return {"causationid": caused.causationid, "events": caused.by_type}
+
+
+def caused_from_json(value: Any) -> Caused:
+    """A ``Caused`` read back from ``caused_to_json``'s object; ``NOTHING`` when absent."""
+    if value is None:
+        return NOTHING
+    return decode_caused([(CAUSED_HEADER, orjson.dumps(value))])

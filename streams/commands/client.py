@@ -177,7 +177,7 @@ class CommandBus:
         try:
             known = await self.records.get(command_id)
             if known is not None and known.reply is not None:
-                return Completed(known.reply)
+                return Completed(known.reply, known.caused)
             return await self._await(waiter, command_id, deadline)
         finally:
             self.listener.forget(command_id, waiter)
@@ -227,8 +227,10 @@ class CommandBus:
             self._cleanups.add(task)
             task.add_done_callback(self._cleanups.discard)
 
-    async def _record(self, envelope: Envelope, reply: Reply) -> None:
-        await self.records.put_reply(reply, actor=envelope.actor, reply_id=envelope.id)
+    async def _record(self, envelope: Envelope, reply: Reply, caused: Caused) -> None:
+        await self.records.put_reply(
+            reply, actor=envelope.actor, reply_id=envelope.id, caused=caused
+        )
 
     async def _unsend(self, command_id: str, idempotency: IdempotencyKey | None) -> None:
         # Publishing failed, so the command does not exist: say so, and let a retry with the

@@ -18,7 +18,7 @@ from streams.commands.replies import REPLY_TYPES, Reply, ReplyInvalid
 from streams.envelope import Envelope, EnvelopeError, decode
 from streams.fanout import FanoutReader
 
-OnReply = Callable[[Envelope, Reply], Awaitable[None]]
+OnReply = Callable[[Envelope, Reply, Caused], Awaitable[None]]
 # What a waiter is resolved with: the reply, and what the command caused (its header).
 Heard = tuple[Reply, Caused]
 
@@ -70,13 +70,13 @@ class ReplyListener:
                 extra={"topic": record.topic, "offset": record.offset, "error": str(exc)},
             )
             return
+        # Only a success caused anything a caller waits on; a rejection never says otherwise.
+        caused = decode_caused(record.headers) if reply.status == "succeeded" else NOTHING
         try:
-            await self.on_reply(envelope, reply)
+            await self.on_reply(envelope, reply, caused)
         except Exception:
             # Recording failed (Redis down?): the waiters here still deserve their answer.
             log.exception("recording reply failed", extra={"command_id": reply.command_id})
-        # Only a success caused anything a caller waits on; a rejection never says otherwise.
-        caused = decode_caused(record.headers) if reply.status == "succeeded" else NOTHING
         for future in self._waiters.pop(reply.command_id, set()):
             if not future.done():
                 future.set_result((reply, caused))

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis
 
+from streams.commands.caused import NOTHING, Caused, caused_from_json, caused_to_json
 from streams.commands.replies import Reply
 
 RECORD_TTL_S = 24 * 60 * 60
@@ -31,6 +32,8 @@ class CommandStatus:
     command_type: str
     actor: str | None
     reply: Reply | None = None
+    # What the command caused (its reply's header), so a later wait can still wait on it.
+    caused: Caused = NOTHING
 
     @property
     def pending(self) -> bool:
@@ -53,9 +56,13 @@ class CommandRecords:
             record_key(command_id), orjson.dumps({**value, "actor": actor}), ex=self.ttl_s, nx=True
         )
 
-    async def put_reply(self, reply: Reply, *, actor: str | None, reply_id: str) -> None:
+    async def put_reply(
+        self, reply: Reply, *, actor: str | None, reply_id: str, caused: Caused = NOTHING
+    ) -> None:
         """Record a reply (idempotent: every replica writes the same value)."""
         value = {**reply.to_data(), "actor": actor, "reply_id": reply_id}
+        if caused:
+            value["caused"] = caused_to_json(caused)
         await self.redis.set(record_key(reply.command_id), orjson.dumps(value), ex=self.ttl_s)
 
     async def forget(self, command_id: str) -> None:
@@ -70,5 +77,6 @@ class CommandRecords:
         value: dict[str, Any] = orjson.loads(raw)
         actor = value.pop("actor", None)
         value.pop("reply_id", None)
+        caused = caused_from_json(value.pop("caused", None))
         reply = None if value.get("status") == PENDING else Reply.from_data(value)
-        return CommandStatus(command_id, str(value.get("command_type", "")), actor, reply)
+        return CommandStatus(command_id, str(value.get("command_type", "")), actor, reply, caused)

@@ -40,12 +40,17 @@ async def test_the_bus_hears_what_a_success_caused(run: cw.CommandRun, redis_url
             spec = cw.commands_topic(run.prefix)
             command = bus.build(spec, cw.CREATE_THING, name, {"name": name})
             outcome = await bus.send(spec, command)
+            # The status record keeps it too, so a later wait (Idempotency-Key replay) can.
+            known = await bus.status(command.id)
+            replayed = await bus.wait(command.id)
     finally:
         await redis.aclose()
     assert isinstance(outcome, Completed) and outcome.reply.status == "succeeded"
     # The test worker emits no event besides its reply: it caused nothing, and says so.
     assert outcome.caused.causationid == command.id
     assert dict(outcome.caused) == {}
+    assert known is not None and known.caused.causationid == command.id
+    assert isinstance(replayed, Completed) and replayed.caused.causationid == command.id
 
     topic = cw.replies_topic(run.prefix).name
     [record] = [
