@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from agents_svc.domain.decision import Decision
+from agents_svc.domain.decision import SchedulerDecision
 from agents_svc.domain.errors import conflict, not_active, not_found
 from agents_svc.domain.state import EXECUTION, WORKFLOW, Record
 from agents_svc.domain.tasks import finish, queue, release, revoke, task_key
@@ -22,7 +22,7 @@ TERMINAL = frozenset({"completed", "failed", "cancelled"})
 STEP_NAMESPACE = uuid.UUID("5d0c8c52-6f0e-4a7b-9d7e-2f1f3c1e4b60")
 
 
-def get_execution(dec: Decision, execution_id: str) -> Record:
+def get_execution(dec: SchedulerDecision, execution_id: str) -> Record:
     """The active execution, or 404 (finished ones live in the read model only)."""
     ex = dec.get(EXECUTION + execution_id)
     if ex is None:
@@ -32,7 +32,7 @@ def get_execution(dec: Decision, execution_id: str) -> Record:
     return ex
 
 
-def execute(dec: Decision, data: dict[str, Any]) -> None:
+def execute(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """ExecuteWorkflow: start an execution of a version (the latest by default)."""
     existing = dec.get(EXECUTION + data["execution_id"])
     if existing is not None:
@@ -76,7 +76,7 @@ def execute(dec: Decision, data: dict[str, Any]) -> None:
     dec.reply(execution_view(ex), 201)
 
 
-def advance(dec: Decision, ex: Record) -> Record:
+def advance(dec: SchedulerDecision, ex: Record) -> Record:
     """Queue every step whose dependencies have completed (while running)."""
     if ex["status"] != "running":
         return ex
@@ -117,7 +117,7 @@ def advance(dec: Decision, ex: Record) -> Record:
     return ex
 
 
-def step_started(dec: Decision, task: Record) -> None:
+def step_started(dec: SchedulerDecision, task: Record) -> None:
     """The step's task started on an agent."""
     ex = _of(dec, task)
     if ex is not None:
@@ -132,14 +132,14 @@ def step_started(dec: Decision, task: Record) -> None:
         )
 
 
-def release_task(dec: Decision, task: Record, reason: str) -> Record:
+def release_task(dec: SchedulerDecision, task: Record, reason: str) -> Record:
     """Take a task back from its agent; a workflow step shows it is queued again."""
     task = release(dec, task, reason)
     step_requeued(dec, task)
     return task
 
 
-def step_requeued(dec: Decision, task: Record, error: str | None = None) -> None:
+def step_requeued(dec: SchedulerDecision, task: Record, error: str | None = None) -> None:
     """The step's task went back to the queue (a retry, or its agent was lost)."""
     ex = _of(dec, task)
     if ex is None:
@@ -151,7 +151,7 @@ def step_requeued(dec: Decision, task: Record, error: str | None = None) -> None
         _step_changed(dec, ex, task["step_id"], "queued", task_id=task["id"], error=error)
 
 
-def step_completed(dec: Decision, task: Record, output: dict[str, Any]) -> None:
+def step_completed(dec: SchedulerDecision, task: Record, output: dict[str, Any]) -> None:
     """Record the step's output; the execution completes or moves on."""
     ex = _of(dec, task)
     if ex is None:
@@ -174,7 +174,7 @@ def step_completed(dec: Decision, task: Record, output: dict[str, Any]) -> None:
         advance(dec, ex)
 
 
-def step_failed(dec: Decision, task: Record, error: str) -> None:
+def step_failed(dec: SchedulerDecision, task: Record, error: str) -> None:
     """The step failed for good: so does its execution."""
     ex = _of(dec, task)
     if ex is not None:
@@ -191,7 +191,7 @@ def step_failed(dec: Decision, task: Record, error: str) -> None:
         _fail(dec, ex, f"step {task['step_id']} failed: {error}")
 
 
-def pause(dec: Decision, data: dict[str, Any]) -> None:
+def pause(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """PauseExecution: dispatch nothing new until resumed."""
     ex = _transition(dec, data, "paused", {"running"})
     for task in _tasks_of(dec, ex):
@@ -200,7 +200,7 @@ def pause(dec: Decision, data: dict[str, Any]) -> None:
     dec.reply(execution_view(ex))
 
 
-def resume(dec: Decision, data: dict[str, Any]) -> None:
+def resume(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """ResumeExecution: continue exactly where it stopped."""
     ex = _transition(dec, data, "running", {"paused"})
     for task in _tasks_of(dec, ex):
@@ -209,7 +209,7 @@ def resume(dec: Decision, data: dict[str, Any]) -> None:
     dec.reply(execution_view(advance(dec, ex)))
 
 
-def cancel(dec: Decision, data: dict[str, Any]) -> None:
+def cancel(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """CancelExecution: stop its active tasks on their agents."""
     ex = get_execution(dec, data["execution_id"])
     _transition(dec, data, ex["status"], {"running", "paused"}, announce=False)
@@ -219,7 +219,7 @@ def cancel(dec: Decision, data: dict[str, Any]) -> None:
 
 
 def _transition(
-    dec: Decision, data: dict[str, Any], to: str, allowed: set[str], announce: bool = True
+    dec: SchedulerDecision, data: dict[str, Any], to: str, allowed: set[str], announce: bool = True
 ) -> Record:
     ex = get_execution(dec, data["execution_id"])
     if ex["status"] not in allowed:
@@ -241,12 +241,12 @@ def _transition(
     return ex
 
 
-def _fail(dec: Decision, ex: Record, reason: str) -> Record:
+def _fail(dec: SchedulerDecision, ex: Record, reason: str) -> Record:
     return _finish(dec, ex, "failed", reason=reason[:500])
 
 
 def _finish(
-    dec: Decision,
+    dec: SchedulerDecision,
     ex: Record,
     status: str,
     *,
@@ -280,7 +280,7 @@ def _finish(
     return done
 
 
-def _tasks_of(dec: Decision, ex: Record) -> list[Record]:
+def _tasks_of(dec: SchedulerDecision, ex: Record) -> list[Record]:
     found = []
     for state in ex["steps"].values():
         task = dec.get(task_key(state["task_id"])) if state.get("task_id") else None
@@ -289,13 +289,15 @@ def _tasks_of(dec: Decision, ex: Record) -> list[Record]:
     return found
 
 
-def _of(dec: Decision, task: Record) -> Record | None:
+def _of(dec: SchedulerDecision, task: Record) -> Record | None:
     if not task.get("execution_id"):
         return None
     return dec.get(EXECUTION + task["execution_id"])
 
 
-def _step_changed(dec: Decision, ex: Record, step_id: str, to: str, **fields: Any) -> Record:
+def _step_changed(
+    dec: SchedulerDecision, ex: Record, step_id: str, to: str, **fields: Any
+) -> Record:
     old = ex["steps"][step_id]
     new = {**old, **fields, "status": to}
     dec.event(

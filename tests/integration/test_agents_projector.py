@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from agents_svc.projector import Projector
-from agents_svc.routes.readmodel import PgAgentsReadModel, TaskQuery
+from agents_svc.api.readmodel.agents_read_model import PgAgentsReadModel, TaskQuery
+from agents_svc.worker.projector.event_writer import Projector
 from streams.envelope import Envelope
 from tests.integration.support.agents_events import (
     USER,

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import orjson
 
-from agents_svc.limits import RESULT_MAX_BYTES
+from agents_svc.domain.sizes import RESULT_MAX_BYTES
 from streams.tooling.stack import Endpoints
 from tests.e2e.agents.support import Agents, RawAgent
 from tests.e2e.platform_run import running_platform

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agents_svc.routes.deps import Agents
+from agents_svc.api.deps import AgentsApiDeps
 from streams.commands import Reply
 from streams.envelope import Envelope
 from tests.support.fake_agents import FakeAgentsReadModel, FakeScheduler
@@ -50,7 +50,7 @@ async def agents_app(tmp: Path) -> AsyncIterator[AgentsHarness]:
     """The edge with fakes behind both the users and the agents routes."""
     read_model = FakeAgentsReadModel()
     scheduler = FakeScheduler(read_model)
-    deps = Agents(read_model=read_model, read_your_writes_s=0.2)
+    deps = AgentsApiDeps(read_model=read_model, read_your_writes_s=0.2)
     async with identity_app(tmp, agents=deps) as edge:
         users_answer = edge.bus.answer
 

@@ -6,14 +6,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from agents_svc.routes.paging import Page, encode_cursor
-from agents_svc.routes.readmodel import (
+from agents_svc.api.readmodel.agents_read_model import (
     AgentKeyRecord,
     AgentQuery,
     ExecutionQuery,
     TaskQuery,
     WorkflowQuery,
 )
+from agents_svc.api.readmodel.paging import Page, encode_cursor
 from streams.commands import Reply, ReplyError
 from streams.envelope import Envelope
 from streams.readmodel_pool import ReadModelUnavailable

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from agents_svc.api.routes.keys import authenticate
 from agents_svc.domain.agent_keys import hash_secret, parse_agent_key
-from agents_svc.routes.keys import authenticate
 from tests.support.agents_app import AgentsHarness, agents_app
 from topics import AGENT_COMMANDS
 

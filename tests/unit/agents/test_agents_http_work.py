@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agents_svc.http import ROUTES
+from agents_svc.api import ROUTES
 from tests.support.agents_app import AgentsHarness, agents_app
 
 PROJECT = str(uuid.uuid4())

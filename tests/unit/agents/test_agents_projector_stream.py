@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import topics
-from agents_svc.projector import Projector
-from agents_svc.projector_stream import BatchProjection, consume_batches
+from agents_svc.worker.projector.event_batches import BatchProjection, consume_batches
+from agents_svc.worker.projector.event_writer import Projector
 from streams import deadletter
 from streams.app import create_app
 from streams.envelope import Envelope, encode

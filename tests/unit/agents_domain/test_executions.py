@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from agents_svc.domain.decision import Decision
+from agents_svc.domain.decision import SchedulerDecision
 
 from .world import HEARTBEAT_TIMEOUT_S, World, assignments, deliveries, events, step_task_id
 
@@ -59,17 +59,17 @@ class Run:
     def task(self, step_id: str) -> str:
         return step_task_id(self.id, step_id)
 
-    def offer(self, dec: Decision, step_id: str) -> dict[str, Any]:
+    def offer(self, dec: SchedulerDecision, step_id: str) -> dict[str, Any]:
         [offer] = [d for d in deliveries(dec, "TaskOffered") if d["step_id"] == step_id]
         return offer
 
-    def run(self, step_id: str, output: dict[str, Any]) -> Decision:
+    def run(self, step_id: str, output: dict[str, Any]) -> SchedulerDecision:
         return self.world.run(self.task(step_id), output)
 
     def step(self, step_id: str) -> str:
         return self.world.step_status(self.id, step_id)
 
-    def steps_changed(self, dec: Decision) -> list[tuple[str, str, str]]:
+    def steps_changed(self, dec: SchedulerDecision) -> list[tuple[str, str, str]]:
         return [(e["step_id"], e["from"], e["to"]) for e in events(dec, "StepStatusChanged")]
 
 

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 import topics
-from agents_svc import handlers as handlers_module
 from agents_svc.domain.scheduler import Scheduler
-from agents_svc.handlers import SchedulerHandler
-from agents_svc.limits import INPUT_MAX_BYTES, RECORD_MAX_BYTES, RESULT_MAX_BYTES, json_size
-from agents_svc.store import JournaledStore
+from agents_svc.domain.sizes import INPUT_MAX_BYTES, RECORD_MAX_BYTES, RESULT_MAX_BYTES, json_size
+from agents_svc.worker import scheduler_handler as handlers_module
+from agents_svc.worker.journaled_store import JournaledStore
+from agents_svc.worker.scheduler_handler import SchedulerHandler
 from streams.context import HandlerContext
 from streams.envelope import encode, new_envelope
 from streams.records import Record

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from agents_svc.domain.sizes import json_size
 from agents_svc.domain.state import Record, SchedulerState
-from agents_svc.journal_parts import split
-from agents_svc.limits import json_size
-from agents_svc.store import JOURNAL_WINDOW, JournaledStore, StoredOutput
+from agents_svc.worker.journal_parts import split
+from agents_svc.worker.journaled_store import JOURNAL_WINDOW, JournaledOutput, JournaledStore
 
 BUDGET = 1_000
 
@@ -24,8 +24,8 @@ def task(task_id: str, pad: int = 0) -> dict[str, Any]:
     }
 
 
-def out(n: int) -> StoredOutput:
-    return StoredOutput(
+def out(n: int) -> JournaledOutput:
+    return JournaledOutput(
         "agent-events", "TaskQueued", f"t{n}", {"pad": "y" * 300}, "2026-01-01T00:00:00Z"
     )
 

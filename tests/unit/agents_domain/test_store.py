@@ -5,9 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from agents_svc.domain.state import SchedulerState
-from agents_svc.store import FLUSH_EVERY, JOURNAL, JOURNAL_WINDOW, JournaledStore, StoredOutput
+from agents_svc.worker.journaled_store import (
+    FLUSH_EVERY,
+    JOURNAL,
+    JOURNAL_WINDOW,
+    JournaledOutput,
+    JournaledStore,
+)
 
-OUT = StoredOutput("agent-events", "TaskQueued", "t1", {"task_id": "t1"}, "2026-01-01T00:00:00Z")
+OUT = JournaledOutput("agent-events", "TaskQueued", "t1", {"task_id": "t1"}, "2026-01-01T00:00:00Z")
 
 
 def task(task_id: str, status: str = "pending") -> dict[str, Any]:

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from agents_svc.routes.rows import task_view
+from agents_svc.api.readmodel.row_views import task_from_row
 
 AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -37,10 +37,10 @@ def _row(status: str, progress: float | None) -> tuple[Any, ...]:
 
 
 def test_a_completed_task_shows_full_progress_whatever_its_agent_last_reported() -> None:
-    assert task_view(_row("completed", 0.9))["progress"] == 1.0
-    assert task_view(_row("completed", None))["progress"] == 1.0
+    assert task_from_row(_row("completed", 0.9))["progress"] == 1.0
+    assert task_from_row(_row("completed", None))["progress"] == 1.0
 
 
 def test_an_unfinished_task_shows_the_progress_its_agent_reported() -> None:
-    assert task_view(_row("running", 0.9))["progress"] == 0.9
-    assert task_view(_row("pending", None))["progress"] is None
+    assert task_from_row(_row("running", 0.9))["progress"] == 0.9
+    assert task_from_row(_row("pending", None))["progress"] is None

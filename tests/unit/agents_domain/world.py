@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from agents_svc.domain.decision import Decision
+from agents_svc.domain.decision import SchedulerDecision
 from agents_svc.domain.errors import Refusal
 from agents_svc.domain.executions import STEP_NAMESPACE
 from agents_svc.domain.scheduler import Scheduler, SchedulerSettings
@@ -34,12 +34,14 @@ def ordered_id(n: int) -> str:
     return f"00000000-0000-4000-8000-{n:012d}"
 
 
-def events(dec: Decision, type_name: str) -> list[dict[str, Any]]:
+def events(dec: SchedulerDecision, type_name: str) -> list[dict[str, Any]]:
     """The data of every event of this type the decision emitted, in order."""
     return [o.data for o in dec.outputs if o.kind == "event" and o.type == type_name]
 
 
-def deliveries(dec: Decision, type_name: str, agent_id: str | None = None) -> list[dict[str, Any]]:
+def deliveries(
+    dec: SchedulerDecision, type_name: str, agent_id: str | None = None
+) -> list[dict[str, Any]]:
     """The data of every delivery of this type (to this agent), in order."""
     return [
         o.data
@@ -50,12 +52,12 @@ def deliveries(dec: Decision, type_name: str, agent_id: str | None = None) -> li
     ]
 
 
-def types(dec: Decision) -> list[str]:
+def types(dec: SchedulerDecision) -> list[str]:
     """The type of every output, in order."""
     return [o.type for o in dec.outputs]
 
 
-def assignments(dec: Decision) -> dict[str, str]:
+def assignments(dec: SchedulerDecision) -> dict[str, str]:
     """task id -> agent id for every TaskAssigned of the decision."""
     return {e["task_id"]: e["agent_id"] for e in events(dec, "TaskAssigned")}
 
@@ -87,11 +89,11 @@ class World:
         self.now += seconds
         return self.now
 
-    def do(self, type_name: str, **data: Any) -> Decision:
+    def do(self, type_name: str, **data: Any) -> SchedulerDecision:
         """Decide one command at the current time."""
         return self.scheduler.decide(type_name, data, self.now)
 
-    def ok(self, type_name: str, **data: Any) -> Decision:
+    def ok(self, type_name: str, **data: Any) -> SchedulerDecision:
         """Decide a command that must not be refused."""
         dec = self.do(type_name, **data)
         if dec.answer is not None and dec.answer.refusal is not None:
@@ -132,7 +134,7 @@ class World:
         project_id: str | None = None,
         agent_id: str | None = None,
         labels: dict[str, Any] | None = None,
-    ) -> Decision:
+    ) -> SchedulerDecision:
         """CreateAgent (not refused)."""
         agent_id = agent_id or new_id()
         return self.ok(
@@ -176,7 +178,7 @@ class World:
         capabilities: list[str] | None = None,
         running: Iterable[str] = (),
         session_id: str | None = None,
-    ) -> Decision:
+    ) -> SchedulerDecision:
         """ConnectAgent with a new session (remembered as the agent's current one)."""
         session = session_id or new_id()
         self.sessions[agent_id] = session
@@ -189,7 +191,7 @@ class World:
             running=list(running),
         )
 
-    def heartbeat(self, agent_id: str, session_id: str | None = None) -> Decision:
+    def heartbeat(self, agent_id: str, session_id: str | None = None) -> SchedulerDecision:
         """AgentHeartbeat on the current session (or the one given)."""
         return self.ok(
             "AgentHeartbeat",
@@ -197,7 +199,7 @@ class World:
             session_id=session_id or self.sessions[agent_id],
         )
 
-    def disconnect(self, agent_id: str, session_id: str | None = None) -> Decision:
+    def disconnect(self, agent_id: str, session_id: str | None = None) -> SchedulerDecision:
         """DisconnectAgent of the current session (or the one given)."""
         return self.ok(
             "DisconnectAgent",
@@ -205,7 +207,7 @@ class World:
             session_id=session_id or self.sessions[agent_id],
         )
 
-    def tick(self) -> Decision:
+    def tick(self) -> SchedulerDecision:
         """Tick at the current time."""
         return self.ok("Tick", now=iso(self.now))
 
@@ -232,7 +234,7 @@ class World:
         timeout_s: float = 60,
         task_input: dict[str, Any] | None = None,
         task_id: str | None = None,
-    ) -> Decision:
+    ) -> SchedulerDecision:
         """SubmitTask (not refused)."""
         return self.ok(
             "SubmitTask",
@@ -300,7 +302,7 @@ class World:
 
     def start(
         self, task_id: str, *, agent_id: str | None = None, attempt: int | None = None
-    ) -> Decision:
+    ) -> SchedulerDecision:
         """StartTask, by default from the holder for its current attempt."""
         return self.ok("StartTask", **self._report(task_id, agent_id, attempt))
 
@@ -311,7 +313,7 @@ class World:
         *,
         agent_id: str | None = None,
         attempt: int | None = None,
-    ) -> Decision:
+    ) -> SchedulerDecision:
         """CompleteTask, by default from the holder for its current attempt."""
         return self.ok(
             "CompleteTask",
@@ -327,13 +329,13 @@ class World:
         retryable: bool = True,
         agent_id: str | None = None,
         attempt: int | None = None,
-    ) -> Decision:
+    ) -> SchedulerDecision:
         """FailTask, by default from the holder for its current attempt."""
         return self.ok(
             "FailTask", **self._report(task_id, agent_id, attempt), error=error, retryable=retryable
         )
 
-    def run(self, task_id: str, output: dict[str, Any] | None = None) -> Decision:
+    def run(self, task_id: str, output: dict[str, Any] | None = None) -> SchedulerDecision:
         """Start then complete a task on its holder; returns the completion's decision."""
         self.start(task_id)
         return self.complete(task_id, output)
@@ -347,7 +349,7 @@ class World:
         workflow_id: str | None = None,
         name: str = "pipeline",
         project_id: str | None = None,
-    ) -> Decision:
+    ) -> SchedulerDecision:
         """DefineWorkflow (may be refused: the caller checks)."""
         return self.do(
             "DefineWorkflow",
@@ -372,7 +374,7 @@ class World:
         *,
         version: int | None = None,
         execution_id: str | None = None,
-    ) -> Decision:
+    ) -> SchedulerDecision:
         """ExecuteWorkflow (not refused)."""
         return self.ok(
             "ExecuteWorkflow",
@@ -405,7 +407,7 @@ class World:
 
     # -- messages -------------------------------------------------------------------------
 
-    def send(self, to_agent_id: str, body: dict[str, Any] | None = None) -> Decision:
+    def send(self, to_agent_id: str, body: dict[str, Any] | None = None) -> SchedulerDecision:
         """SendDirectMessage from the user (not refused)."""
         return self.ok(
             "SendDirectMessage",

@@ -1,4 +1,4 @@
-"""Read-model statements for executions, their steps and tasks (see ``projector_agents``).
+"""Read-model statements for executions, their steps and tasks (see ``agent_statements``).
 
 Out-of-order safety, where it is cheap: nothing moves a finished task, step or execution
 again, and a task never goes back to an older attempt. A task's events share its key, so
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from agents_svc.projector_agents import Apply, Statement, as_json, maybe_json
+from agents_svc.worker.projector.agent_statements import Apply, Statement, as_json, maybe_json
 
 TERMINAL = ("completed", "failed", "cancelled")
 _OPEN_TASK = "status NOT IN ('completed', 'failed', 'cancelled')"

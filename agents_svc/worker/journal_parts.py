@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from agents_svc.limits import json_size
+from agents_svc.domain.sizes import json_size
 
 JOURNAL = "journal:"
 PARTS = "parts"

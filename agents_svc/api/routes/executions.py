@@ -6,26 +6,24 @@ from typing import Any
 
 from aiohttp import web
 
-from agents_svc.routes.common import (
+from agents_svc.api.deps import AgentsApiDeps, agents_of
+from agents_svc.api.readmodel.agents_read_model import ExecutionQuery
+from agents_svc.api.routes.command_sending import PENDING, ask, respond, succeeded
+from agents_svc.api.routes.query_params import (
     PAGE_QUERY,
-    PENDING,
     InvalidQuery,
-    ask,
     enum_param,
-    list_response,
-    newer_or_equal,
-    not_found,
-    one,
     page_params,
     path_id,
-    respond,
-    settle,
-    succeeded,
     uuid_param,
 )
-from agents_svc.routes.deps import Agents, agents_of
-from agents_svc.routes.readmodel import ExecutionQuery
-from agents_svc.routes.schemas import REASON
+from agents_svc.api.routes.read_model_responses import (
+    list_response,
+    not_found_problem,
+    view_response,
+)
+from agents_svc.api.routes.read_your_writes import newer_or_equal, settle
+from agents_svc.api.routes.request_schemas import REASON
 from streams.commands import Completed, Outcome
 from streams.http.access import requires
 from streams.http.body import accepts, json_body
@@ -81,8 +79,8 @@ async def get_execution(request: web.Request) -> web.Response:
     """One execution, with the status, task, attempts and output of each step."""
     execution_id = path_id(request, "id", "execution")
     read_model = agents_of(request).read_model
-    missing = not_found("execution", "execution_not_found", execution_id)
-    return await one(lambda: read_model.execution(execution_id), missing)
+    missing = not_found_problem("execution", "execution_not_found", execution_id)
+    return await view_response(lambda: read_model.execution(execution_id), missing)
 
 
 async def _control(request: web.Request, type_name: str) -> web.Response:
@@ -113,7 +111,7 @@ async def _control(request: web.Request, type_name: str) -> web.Response:
 
 
 async def _finished_instead(
-    agents: Agents, execution_id: str, outcome: Outcome | web.Response
+    agents: AgentsApiDeps, execution_id: str, outcome: Outcome | web.Response
 ) -> web.Response | None:
     """409 with its state for an execution that finished, which the scheduler has forgotten."""
     if not isinstance(outcome, Completed) or outcome.reply.error is None:

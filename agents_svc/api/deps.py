@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from agents_svc.routes.readmodel import AgentsReadModel
+from agents_svc.api.readmodel.agents_read_model import AgentsReadModel
 
 READ_YOUR_WRITES_ENV = "DAFNCK_READ_YOUR_WRITES_S"
 
 
 @dataclass
-class Agents:
+class AgentsApiDeps:
     """The agents routes' dependencies (real ones in the edge, fakes in unit tests)."""
 
     read_model: AgentsReadModel
@@ -34,9 +34,9 @@ class Agents:
             await close()
 
 
-AGENTS = web.AppKey("agents", Agents)
+AGENTS = web.AppKey("agents", AgentsApiDeps)
 
 
-def agents_of(request: web.Request) -> Agents:
+def agents_of(request: web.Request) -> AgentsApiDeps:
     """The app's agents dependencies."""
     return request.app[AGENTS]

@@ -4,7 +4,7 @@ A command's effects are several records (a task, its agent, an execution...), ea
 table key. ``commit`` writes one journal entry, ``journal:<slot>`` = {command id, seq,
 changes (the new value of every record it touched), outputs}: a single changelog message,
 so a command is stored whole or not at all. An entry too large for one message is split
-(``agents_svc.journal_parts``): its first items go to parts written before the head, which
+(``agents_svc.worker.journal_parts``): its first items go to parts written before the head, which
 names how many there are, so it too is stored whole or not at all. The records themselves
 are written behind, every ``FLUSH_EVERY`` commands (a task that comes and goes in between is
 never written at all); loading takes the records, then replays the journal's changes in
@@ -21,9 +21,9 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+from agents_svc.domain.sizes import RECORD_MAX_BYTES
 from agents_svc.domain.state import Record, SchedulerState
-from agents_svc.journal_parts import JOURNAL, PARTS, assemble, parse_part, part_key, split
-from agents_svc.limits import RECORD_MAX_BYTES
+from agents_svc.worker.journal_parts import JOURNAL, PARTS, assemble, parse_part, part_key, split
 
 JOURNAL_WINDOW = 20_000  # commands remembered; far more than one commit interval holds
 # Records are flushed well before their entries leave the ring, so no change is ever only in
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class StoredOutput:
+class JournaledOutput:
     """One output as journaled: enough to emit it again identically."""
 
     topic: str
@@ -48,7 +48,7 @@ class StoredOutput:
         return [self.topic, self.type, self.subject, self.data, self.time]
 
     @classmethod
-    def from_json(cls, raw: list[Any]) -> StoredOutput:
+    def from_json(cls, raw: list[Any]) -> JournaledOutput:
         """Read the compact JSON form back."""
         return cls(str(raw[0]), str(raw[1]), str(raw[2]), dict(raw[3]), str(raw[4]))
 
@@ -58,7 +58,7 @@ class JournalEntry:
     """What one command did."""
 
     changes: dict[str, Record | None]
-    outputs: list[StoredOutput]
+    outputs: list[JournaledOutput]
 
 
 class JournaledStore:
@@ -153,7 +153,7 @@ class JournaledStore:
         raw = assemble(raw, self.table, slot)
         if raw is None:
             return None
-        outputs = [StoredOutput.from_json(o) for o in raw["outputs"]]
+        outputs = [JournaledOutput.from_json(o) for o in raw["outputs"]]
         return JournalEntry(dict(raw["changes"]), outputs)
 
     def reapply(self, entry: JournalEntry) -> None:
@@ -163,7 +163,7 @@ class JournaledStore:
             self._dirty[key] = value
 
     def commit(
-        self, command_id: str, changes: dict[str, Record | None], outputs: list[StoredOutput]
+        self, command_id: str, changes: dict[str, Record | None], outputs: list[JournaledOutput]
     ) -> None:
         """Persist a decision as one journal entry; its records follow at the next flush."""
         self._seq += 1
@@ -173,7 +173,7 @@ class JournaledStore:
             self._slots.pop(evicted, None)
         *first, last = split(changes, [o.to_json() for o in outputs], self.part_bytes)
         head = {"command_id": command_id, "seq": self._seq}
-        for n, body in enumerate(first):  # before the head: see agents_svc.journal_parts
+        for n, body in enumerate(first):  # before the head: see agents_svc.worker.journal_parts
             self.table[part_key(slot, n)] = {**head, **body}
         for n in range(len(first), self._parts.get(slot, 0)):
             with contextlib.suppress(KeyError):

@@ -6,15 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from agents_svc.routes.paging import Page, Where, after, like, page_of
-from agents_svc.routes.rows import (
+from agents_svc.api.readmodel.paging import Page, Where, after, like, page_of
+from agents_svc.api.readmodel.row_views import (
     EXECUTION_COLUMNS,
     TASK_COLUMNS,
     WORKFLOW_COLUMNS,
     WORKFLOW_VERSION_COLUMNS,
-    execution_view,
-    task_view,
-    workflow_view,
+    execution_from_row,
+    task_from_row,
+    workflow_from_row,
 )
 
 
@@ -77,7 +77,7 @@ class WorkQueries:
             " ORDER BY w.created_at, w.id LIMIT %(limit)s",
             {**where.params, "limit": query.limit + 1},
         )
-        return page_of(rows, query.limit, workflow_view, _key(6))
+        return page_of(rows, query.limit, workflow_from_row, _key(6))
 
     async def workflow(self, workflow_id: str, version: int | None = None) -> dict[str, Any] | None:
         """A workflow at its latest version, or at ``version``."""
@@ -90,7 +90,7 @@ class WorkQueries:
                 " WHERE w.id = %(id)s AND v.version = %(version)s"
             )
         rows = await self._fetch(sql, {"id": workflow_id, "version": version})
-        return workflow_view(rows[0]) if rows else None
+        return workflow_from_row(rows[0]) if rows else None
 
     async def executions(self, query: ExecutionQuery) -> Page:
         """Executions in creation order."""
@@ -107,7 +107,7 @@ class WorkQueries:
             " ORDER BY e.created_at, e.id LIMIT %(limit)s",
             {**where.params, "limit": query.limit + 1},
         )
-        return page_of(rows, query.limit, execution_view, _key(8))
+        return page_of(rows, query.limit, execution_from_row, _key(8))
 
     async def execution(self, execution_id: str) -> dict[str, Any] | None:
         """One execution with its steps."""
@@ -115,7 +115,7 @@ class WorkQueries:
             f"SELECT {EXECUTION_COLUMNS} FROM agents.executions e WHERE e.id = %(id)s",
             {"id": execution_id},
         )
-        return execution_view(rows[0]) if rows else None
+        return execution_from_row(rows[0]) if rows else None
 
     async def tasks(self, query: TaskQuery) -> Page:
         """Tasks in creation order."""
@@ -142,11 +142,11 @@ class WorkQueries:
             " ORDER BY t.created_at, t.id LIMIT %(limit)s",
             {**where.params, "limit": query.limit + 1},
         )
-        return page_of(rows, query.limit, task_view, _key(16))
+        return page_of(rows, query.limit, task_from_row, _key(16))
 
     async def task(self, task_id: str) -> dict[str, Any] | None:
         """One task."""
         rows = await self._fetch(
             f"SELECT {TASK_COLUMNS} FROM agents.tasks t WHERE t.id = %(id)s", {"id": task_id}
         )
-        return task_view(rows[0]) if rows else None
+        return task_from_row(rows[0]) if rows else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from agents_svc.routes.paging import iso
+from agents_svc.api.readmodel.paging import iso
 
 # in_flight is derived, not stored: the agent's tasks that are assigned or running now.
 AGENT_COLUMNS = (
@@ -37,7 +37,7 @@ def _id(value: Any) -> str | None:
     return str(value) if value is not None else None
 
 
-def agent_view(row: Sequence[Any]) -> dict[str, Any]:
+def agent_from_row(row: Sequence[Any]) -> dict[str, Any]:
     """An ``agents.agents`` row (AGENT_COLUMNS) as the Agent view."""
     (
         agent_id,
@@ -71,7 +71,7 @@ def agent_view(row: Sequence[Any]) -> dict[str, Any]:
     }
 
 
-def workflow_view(row: Sequence[Any]) -> dict[str, Any]:
+def workflow_from_row(row: Sequence[Any]) -> dict[str, Any]:
     """A workflow row (WORKFLOW_COLUMNS or WORKFLOW_VERSION_COLUMNS) as the Workflow view."""
     workflow_id, project_id, name, version, definition, defined_by, created_at, updated_at = row
     return {
@@ -86,7 +86,7 @@ def workflow_view(row: Sequence[Any]) -> dict[str, Any]:
     }
 
 
-def execution_view(row: Sequence[Any]) -> dict[str, Any]:
+def execution_from_row(row: Sequence[Any]) -> dict[str, Any]:
     """An ``agents.executions`` row as the Execution view."""
     (
         execution_id,
@@ -116,7 +116,7 @@ def execution_view(row: Sequence[Any]) -> dict[str, Any]:
     }
 
 
-def task_view(row: Sequence[Any]) -> dict[str, Any]:
+def task_from_row(row: Sequence[Any]) -> dict[str, Any]:
     """An ``agents.tasks`` row as the Task view."""
     (
         task_id,
@@ -165,7 +165,7 @@ def task_view(row: Sequence[Any]) -> dict[str, Any]:
     }
 
 
-def key_view(row: Sequence[Any]) -> dict[str, Any]:
+def key_from_row(row: Sequence[Any]) -> dict[str, Any]:
     """An ``agents.agent_keys`` row (KEY_COLUMNS) as the key view; never the hash."""
     key_id, agent_id, _hash, created_at, revoked_at = row[:5]
     return {

@@ -1,4 +1,4 @@
-"""Agents: register, list, read, change, delete and drain (commands to the scheduler)."""
+"""AgentsApiDeps: register, list, read, change, delete and drain (commands to the scheduler)."""
 
 from __future__ import annotations
 
@@ -7,27 +7,25 @@ from typing import Any
 
 from aiohttp import web
 
-from agents_svc.routes.common import (
+from agents_svc.api.deps import AgentsApiDeps, agents_of
+from agents_svc.api.readmodel.agents_read_model import AgentQuery
+from agents_svc.api.routes.command_sending import PENDING, ask, respond, succeeded
+from agents_svc.api.routes.query_params import (
     PAGE_QUERY,
-    PENDING,
     InvalidQuery,
-    ask,
     enum_param,
-    list_response,
-    newer_or_equal,
-    not_found,
-    one,
     page_params,
     path_id,
-    respond,
-    settle,
-    succeeded,
     token_param,
     uuid_param,
 )
-from agents_svc.routes.deps import Agents, agents_of
-from agents_svc.routes.readmodel import AgentQuery
-from agents_svc.routes.schemas import CREATE_AGENT, UPDATE_AGENT
+from agents_svc.api.routes.read_model_responses import (
+    list_response,
+    not_found_problem,
+    view_response,
+)
+from agents_svc.api.routes.read_your_writes import newer_or_equal, settle
+from agents_svc.api.routes.request_schemas import CREATE_AGENT, UPDATE_AGENT
 from streams.http.access import requires
 from streams.http.body import accepts, json_body
 from streams.http.openapi import QueryParam, documented
@@ -44,7 +42,7 @@ def agent_param(request: web.Request) -> str:
 
 def agent_missing(agent_id: str) -> web.Response:
     """404 for an agent the read model does not know (or that was deleted)."""
-    return not_found("agent", "agent_not_found", agent_id)
+    return not_found_problem("agent", "agent_not_found", agent_id)
 
 
 def shows_change(view: dict[str, Any] | None, resource: dict[str, Any] | None) -> bool:
@@ -57,7 +55,9 @@ def shows_change(view: dict[str, Any] | None, resource: dict[str, Any] | None) -
     return same or newer_or_equal(view, resource)
 
 
-async def await_agent(agents: Agents, agent_id: str, resource: dict[str, Any] | None) -> None:
+async def await_agent(
+    agents: AgentsApiDeps, agent_id: str, resource: dict[str, Any] | None
+) -> None:
     """Wait (briefly) until the read model shows the agent as the reply does."""
 
     async def shown() -> bool:
@@ -131,7 +131,7 @@ async def get_agent(request: web.Request) -> web.Response:
     """One agent."""
     agent_id = agent_param(request)
     read_model = agents_of(request).read_model
-    return await one(lambda: read_model.agent(agent_id), agent_missing(agent_id))
+    return await view_response(lambda: read_model.agent(agent_id), agent_missing(agent_id))
 
 
 @documented(

@@ -19,10 +19,10 @@ import faust
 
 import topics
 from agents_svc.domain.scheduler import Scheduler, SchedulerSettings
-from agents_svc.handlers import SchedulerHandler, dead_letter_with
-from agents_svc.projector import Projector
-from agents_svc.projector_stream import consume_batches
-from agents_svc.store import JournaledStore
+from agents_svc.worker.journaled_store import JournaledStore
+from agents_svc.worker.projector.event_batches import consume_batches
+from agents_svc.worker.projector.event_writer import Projector
+from agents_svc.worker.scheduler_handler import SchedulerHandler, dead_letter_with
 from streams.app import create_app
 from streams.envelope import encode, new_envelope, now_rfc3339
 from streams.registry import default_registry

@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator, Mapping
 
 from aiohttp import web
 
-from agents_svc.limits import FRAME_MAX_BYTES
-from agents_svc.live.hub import AgentHub
-from agents_svc.live.session import AgentSession, LiveSettings
-from agents_svc.routes.deps import AGENTS
-from agents_svc.routes.keys import authenticate, key_problem
+from agents_svc.api.deps import AGENTS
+from agents_svc.api.live.hub import AgentHub
+from agents_svc.api.live.session import AgentSession, LiveSettings
+from agents_svc.api.routes.keys import authenticate, key_problem
+from agents_svc.domain.sizes import FRAME_MAX_BYTES
 from streams.http.access import public
 from streams.http.commands import COMMANDS
 from streams.http.openapi import documented

@@ -19,7 +19,7 @@ from typing import Any
 import faust
 
 import topics
-from agents_svc.projector import APPLIERS, Projector
+from agents_svc.worker.projector.event_writer import APPLIERS, Projector
 from streams import deadletter
 from streams.deadletter import Failure
 from streams.envelope import Envelope, EnvelopeError, decode
@@ -35,7 +35,7 @@ from topics import TopicSpec
 DEFAULT_MAX_BATCH = 1000
 DEFAULT_WITHIN_S = 0.05
 
-log = logging.getLogger("agents_svc.projector")
+log = logging.getLogger("agents_svc.worker.projector.event_writer")
 
 
 class BatchProjection:

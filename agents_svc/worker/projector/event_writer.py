@@ -5,8 +5,8 @@ transaction as its row changes, and only the ids that were not there yet are app
 second copy inside one batch counts as a duplicate too), so a redelivered or replayed event
 changes nothing twice. Rows take their times from the events' ``time``.
 
-Throughput: an applier only builds statements (``projector_agents``, ``projector_work``);
-``apply_batch`` runs them as prepared statements (``agents_svc.prepared``) bound
+Throughput: an applier only builds statements (``agent_statements``, ``work_statements``);
+``apply_batch`` runs them as prepared statements (``prepared_statements``) bound
 client-side, ``chunk`` at a time in one multi-statement query, so ten thousand task events
 cost tens of round trips and no re-planning.
 
@@ -14,7 +14,7 @@ Wiring, from ``agents_svc/app.py``:
 
     projector = Projector(database_url)
     # Batches (preferred): one Faust agent takes up to max_batch events at a time.
-    consume_batches(app, projector)             # agents_svc.projector_stream
+    consume_batches(app, projector)             # agents_svc.worker.projector.event_batches
     # or per event through the kernel pipeline, like users_svc:
     consume(app, topics.AGENT_EVENTS, dict.fromkeys(APPLIERS, projector.project),
             stateful=False)
@@ -34,19 +34,19 @@ from datetime import datetime
 import aiopg
 
 import topics
-from agents_svc import prepared, projector_agents, projector_work
-from agents_svc.migrations import migrate
-from agents_svc.projector_agents import Apply, Statement
+from agents_svc.worker.migrations import migrate
+from agents_svc.worker.projector import agent_statements, prepared_statements, work_statements
+from agents_svc.worker.projector.agent_statements import Apply, Statement
 from streams.context import HandlerContext
 from streams.envelope import Envelope
 from streams.readmodel_pool import ProjectorPool
 
-APPLIERS: dict[str, Apply] = {**projector_agents.APPLIERS, **projector_work.APPLIERS}
+APPLIERS: dict[str, Apply] = {**agent_statements.APPLIERS, **work_statements.APPLIERS}
 TOPIC = topics.AGENT_EVENTS.name
 # Statements per round trip: big enough to amortize it, small enough to keep a query sane.
 DEFAULT_CHUNK = 200
 
-log = logging.getLogger("agents_svc.projector")
+log = logging.getLogger("agents_svc.worker.projector.event_writer")
 
 
 class Projector(ProjectorPool):
@@ -91,9 +91,9 @@ class Projector(ProjectorPool):
                 fresh.discard(event.id)  # a later copy in this batch is a duplicate
                 statements.extend(APPLIERS[event.type](event.data, _moment(event.time)))
                 applied += 1
-            ready = await prepared.prepared_names(cur) if statements else set()
+            ready = await prepared_statements.prepared_names(cur) if statements else set()
             for chunk in _chunks(statements, self.chunk):
-                await cur.execute(b";\n".join(prepared.bind(cur, chunk, ready)))
+                await cur.execute(b";\n".join(prepared_statements.bind(cur, chunk, ready)))
         skipped = len(known) - applied
         if skipped:
             log.info("events already projected", extra={"skipped": skipped})

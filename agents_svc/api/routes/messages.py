@@ -6,9 +6,9 @@ import uuid
 
 from aiohttp import web
 
-from agents_svc.routes.agents import agent_param
-from agents_svc.routes.common import PENDING, ask, respond
-from agents_svc.routes.schemas import BROADCAST, DIRECT_MESSAGE
+from agents_svc.api.routes.agents import agent_param
+from agents_svc.api.routes.command_sending import PENDING, ask, respond
+from agents_svc.api.routes.request_schemas import BROADCAST, DIRECT_MESSAGE
 from streams.http.access import requires
 from streams.http.body import accepts, json_body
 from streams.http.openapi import documented

@@ -20,7 +20,7 @@ import topics
 from streams.envelope import EnvelopeError, decode
 from streams.fanout import FanoutReader
 
-log = logging.getLogger("agents_svc.live")
+log = logging.getLogger("agents_svc.api.live")
 
 FRAME_TYPES = {"TaskOffered": "task", "TaskRevoked": "revoke", "MessageDelivered": "message"}
 OUTBOX_LIMIT = 10_000  # frames queued for one slow connection before it is dropped

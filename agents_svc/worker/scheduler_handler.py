@@ -14,17 +14,17 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import topics
-from agents_svc import metrics
-from agents_svc.domain.decision import Decision
+from agents_svc.domain.decision import SchedulerDecision
 from agents_svc.domain.scheduler import Scheduler
-from agents_svc.domain.views import parse_time
-from agents_svc.limits import (
+from agents_svc.domain.sizes import (
     COMPLETION_MAX_BYTES,
     RECORD_MAX_BYTES,
     json_size,
     oversized_payload,
 )
-from agents_svc.store import JournaledStore, StoredOutput
+from agents_svc.domain.views import parse_time
+from agents_svc.worker import metrics
+from agents_svc.worker.journaled_store import JournaledOutput, JournaledStore
 from streams import deadletter
 from streams.commands import reject, succeed
 from streams.context import HandlerContext
@@ -88,7 +88,7 @@ class SchedulerHandler:
 
     def _decide(
         self, ctx: HandlerContext, type_name: str, data: dict[str, Any], time: str
-    ) -> Decision:
+    ) -> SchedulerDecision:
         decision = self.scheduler.decide(type_name, data, parse_time(time))
         try:
             self._emit(ctx, decision, time)
@@ -99,7 +99,7 @@ class SchedulerHandler:
         return decision
 
     @staticmethod
-    def _undo(ctx: HandlerContext, decision: Decision) -> None:
+    def _undo(ctx: HandlerContext, decision: SchedulerDecision) -> None:
         decision.rollback()
         ctx.outputs.clear()
 
@@ -117,14 +117,14 @@ class SchedulerHandler:
 
     def _commit(self, ctx: HandlerContext, changes: dict[str, Any]) -> None:
         stored = [
-            StoredOutput(
+            JournaledOutput(
                 o.topic.name, o.envelope.type, o.envelope.subject, o.envelope.data, o.envelope.time
             )
             for o in ctx.outputs
         ]
         self.store.commit(ctx.envelope.id, changes, stored)
 
-    def _emit(self, ctx: HandlerContext, decision: Decision, time: str) -> None:
+    def _emit(self, ctx: HandlerContext, decision: SchedulerDecision, time: str) -> None:
         for out in decision.outputs:
             ctx.emit(OUTPUT_TOPICS[out.kind], out.type, out.subject, out.data, time=time)
         if not self.scheduler.expects_reply(ctx.envelope.type):
@@ -165,7 +165,7 @@ def _failure(report: dict[str, Any], error: str) -> dict[str, Any]:
     }
 
 
-def _oversized(ctx: HandlerContext, decision: Decision, limit: int) -> str | None:
+def _oversized(ctx: HandlerContext, decision: SchedulerDecision, limit: int) -> str | None:
     """What of the decision would be over ``limit`` bytes once written, if anything."""
     for key, value in decision.changes().items():
         if value is not None and (size := json_size(value)) > limit:

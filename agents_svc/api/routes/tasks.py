@@ -7,27 +7,26 @@ from typing import Any
 
 from aiohttp import web
 
-from agents_svc.routes.common import (
+from agents_svc.api.deps import AgentsApiDeps, agents_of
+from agents_svc.api.readmodel.agents_read_model import TaskQuery
+from agents_svc.api.routes.command_sending import PENDING, ask, respond, succeeded
+from agents_svc.api.routes.query_params import (
     PAGE_QUERY,
-    PENDING,
     InvalidQuery,
-    ask,
     enum_param,
-    list_response,
-    not_found,
-    one,
     page_params,
     path_id,
-    respond,
-    settle,
-    succeeded,
     time_param,
     token_param,
     uuid_param,
 )
-from agents_svc.routes.deps import Agents, agents_of
-from agents_svc.routes.readmodel import TaskQuery
-from agents_svc.routes.schemas import ASSIGN_TASK, REASON, REDISTRIBUTE, SUBMIT_TASK
+from agents_svc.api.routes.read_model_responses import (
+    list_response,
+    not_found_problem,
+    view_response,
+)
+from agents_svc.api.routes.read_your_writes import settle
+from agents_svc.api.routes.request_schemas import ASSIGN_TASK, REASON, REDISTRIBUTE, SUBMIT_TASK
 from streams.http.access import requires
 from streams.http.body import accepts, json_body
 from streams.http.openapi import QueryParam, documented
@@ -52,7 +51,7 @@ def caught_up(view: dict[str, Any] | None, resource: dict[str, Any] | None) -> b
     return ours >= theirs
 
 
-async def _await_task(agents: Agents, task_id: str, resource: dict[str, Any] | None) -> None:
+async def _await_task(agents: AgentsApiDeps, task_id: str, resource: dict[str, Any] | None) -> None:
     async def shown() -> bool:
         return caught_up(await agents.read_model.task(task_id), resource)
 
@@ -130,7 +129,9 @@ async def get_task(request: web.Request) -> web.Response:
     """One task."""
     task_id = path_id(request, "id", "task")
     read_model = agents_of(request).read_model
-    return await one(lambda: read_model.task(task_id), not_found("task", "task_not_found", task_id))
+    return await view_response(
+        lambda: read_model.task(task_id), not_found_problem("task", "task_not_found", task_id)
+    )
 
 
 @documented(

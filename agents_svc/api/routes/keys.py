@@ -11,6 +11,12 @@ from typing import Any
 
 from aiohttp import web
 
+from agents_svc.api.deps import AgentsApiDeps, agents_of
+from agents_svc.api.readmodel.agents_read_model import AgentKeyRecord, AgentsReadModel
+from agents_svc.api.routes.agents import agent_missing, agent_param
+from agents_svc.api.routes.command_sending import PENDING, ask, respond, succeeded
+from agents_svc.api.routes.read_model_responses import not_found_problem, not_ready
+from agents_svc.api.routes.read_your_writes import settle
 from agents_svc.domain.agent_keys import (
     MalformedAgentKey,
     MintedAgentKey,
@@ -19,18 +25,6 @@ from agents_svc.domain.agent_keys import (
     parse_agent_key,
     secret_matches,
 )
-from agents_svc.routes.agents import agent_missing, agent_param
-from agents_svc.routes.common import (
-    PENDING,
-    ask,
-    not_found,
-    not_ready,
-    respond,
-    settle,
-    succeeded,
-)
-from agents_svc.routes.deps import Agents, agents_of
-from agents_svc.routes.readmodel import AgentKeyRecord, AgentsReadModel
 from streams.commands import Pending
 from streams.http.access import requires
 from streams.http.commands import COMMAND_ID_HEADER, status_url
@@ -55,7 +49,7 @@ async def authenticate(read_model: AgentsReadModel, presented: str) -> AgentKeyR
     return record if record is not None and record.usable else None
 
 
-async def _mint(agents: Agents) -> MintedAgentKey:
+async def _mint(agents: AgentsApiDeps) -> MintedAgentKey:
     for _ in range(_MINT_ATTEMPTS):
         minted = mint_agent_key()
         # Key ids are 32 random bits: a clash is rare, but the id is the lookup key.
@@ -153,7 +147,7 @@ async def revoke_agent_key(request: web.Request) -> web.Response:
     agents, agent_id = agents_of(request), agent_param(request)
     key_id = request.match_info["key_id"]
     if not is_key_id(key_id):
-        return not_found("agent key", "key_not_found", key_id)
+        return not_found_problem("agent key", "key_not_found", key_id)
     data = {"agent_id": agent_id, "key_id": key_id, "revoked_by": require_principal(request).sub}
     outcome = await ask(request, "RevokeAgentKey", data)
     if succeeded(outcome) is not None:

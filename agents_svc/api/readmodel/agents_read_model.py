@@ -1,7 +1,7 @@
 """Queries of the agents read model (Postgres schema ``agents``, written by agents-svc).
 
 The edge's agents routes list and read through ``PgAgentsReadModel``; its WebSocket hub
-authenticates agent keys with ``agent_key`` (see ``agents_svc.routes.keys.authenticate``).
+authenticates agent keys with ``agent_key`` (see ``agents_svc.api.routes.keys.authenticate``).
 Deleted agents are gone for every query but ``agent_key``, which says the agent is deleted.
 """
 
@@ -12,9 +12,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from agents_svc.routes.paging import Page, Where, after, like, page_of
-from agents_svc.routes.readmodel_work import ExecutionQuery, TaskQuery, WorkflowQuery, WorkQueries
-from agents_svc.routes.rows import AGENT_COLUMNS, KEY_COLUMNS, agent_view, key_view
+from agents_svc.api.readmodel.paging import Page, Where, after, like, page_of
+from agents_svc.api.readmodel.row_views import (
+    AGENT_COLUMNS,
+    KEY_COLUMNS,
+    agent_from_row,
+    key_from_row,
+)
+from agents_svc.api.readmodel.work_queries import (
+    ExecutionQuery,
+    TaskQuery,
+    WorkflowQuery,
+    WorkQueries,
+)
 from streams.readmodel_pool import LazyPgPool
 
 __all__ = [
@@ -61,7 +71,7 @@ class AgentKeyRecord:
 
     def view(self) -> dict[str, Any]:
         """The API's key view (never the hash)."""
-        return key_view((self.key_id, self.agent_id, None, self.created_at, self.revoked_at))
+        return key_from_row((self.key_id, self.agent_id, None, self.created_at, self.revoked_at))
 
 
 class AgentsReadModel(Protocol):
@@ -124,7 +134,7 @@ class PgAgentsReadModel(LazyPgPool, WorkQueries):
             " ORDER BY a.created_at, a.id LIMIT %(limit)s",
             {**where.params, "limit": query.limit + 1},
         )
-        return page_of(rows, query.limit, agent_view, _agent_key)
+        return page_of(rows, query.limit, agent_from_row, _agent_key)
 
     async def agent(self, agent_id: str) -> dict[str, Any] | None:
         """A live agent's view; None when unknown or deleted."""
@@ -133,7 +143,7 @@ class PgAgentsReadModel(LazyPgPool, WorkQueries):
             " WHERE a.id = %(id)s AND a.deleted_at IS NULL",
             {"id": agent_id},
         )
-        return agent_view(rows[0]) if rows else None
+        return agent_from_row(rows[0]) if rows else None
 
     async def agent_key(self, key_id: str) -> AgentKeyRecord | None:
         """A key by id, joined with its agent (name, project, deleted or not)."""
@@ -164,4 +174,4 @@ class PgAgentsReadModel(LazyPgPool, WorkQueries):
             " ORDER BY k.created_at, k.key_id",
             {"id": agent_id},
         )
-        return [key_view(row) for row in rows]
+        return [key_from_row(row) for row in rows]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from agents_svc.domain.decision import Decision
+from agents_svc.domain.decision import SchedulerDecision
 from agents_svc.domain.state import TASK, SchedulerState
 
 AGENTS_CREATED = Counter("agents_created_total", "Agents registered.")
@@ -28,7 +28,7 @@ DISPATCH_LATENCY = Histogram(
 TASKS_FINISHED = Counter("tasks_finished_total", "Tasks finished, by outcome.", ["outcome"])
 
 
-def observe(decision: Decision, state: SchedulerState) -> None:
+def observe(decision: SchedulerDecision, state: SchedulerState) -> None:
     """Count what a decision did."""
     for out in decision.outputs:
         if out.kind != "event":

@@ -1,6 +1,6 @@
 """The agents context's HTTP surface, mounted by the edge: agents, keys, workflows, tasks.
 
-Thin handlers (``agents_svc.routes``): validate the body, authorize, then send a command to
+Thin handlers (``agents_svc.api.routes``): validate the body, authorize, then send a command to
 the scheduler over Kafka (``agent-commands``, subject ``scheduler``) or query the Postgres
 read model (schema ``agents``). Agent keys are minted here; only their hash travels.
 """
@@ -12,21 +12,25 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
 from aiohttp import web
 
-from agents_svc.routes import agents, executions, keys, messages, tasks, workflows
-from agents_svc.routes.deps import AGENTS, Agents, agents_of
-from agents_svc.routes.keys import authenticate
-from agents_svc.routes.readmodel import AgentKeyRecord, PgAgentsReadModel
+from agents_svc.api.deps import AGENTS, AgentsApiDeps, agents_of
+from agents_svc.api.readmodel.agents_read_model import AgentKeyRecord, PgAgentsReadModel
+from agents_svc.api.routes import agents, executions, keys, messages, tasks, workflows
+from agents_svc.api.routes.keys import authenticate
 
 __all__ = [
     "AGENTS",
     "ROUTES",
     "AgentKeyRecord",
     "Agents",
+    "AgentsApiDeps",
     "agents_of",
     "authenticate",
     "connect",
     "mount",
 ]
+
+# The edge types its field as ``agents_http.Agents``: the same class under its old name.
+Agents = AgentsApiDeps
 
 Route = tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]
 ROUTES: tuple[Route, ...] = (
@@ -60,7 +64,7 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
-def mount(app: web.Application, deps: Agents) -> None:
+def mount(app: web.Application, deps: AgentsApiDeps) -> None:
     """Add the routes and their dependencies to the edge app (its CommandBus is required)."""
     app[AGENTS] = deps
     for method, path, handler in ROUTES:
@@ -73,11 +77,11 @@ def mount(app: web.Application, deps: Agents) -> None:
     app.cleanup_ctx.append(lifecycle)
 
 
-def connect(database_url: str, env: Mapping[str, str] = os.environ) -> Agents:
+def connect(database_url: str, env: Mapping[str, str] = os.environ) -> AgentsApiDeps:
     """The real dependencies: the Postgres read model (opened on first use)."""
     read_model = PgAgentsReadModel(database_url)
-    return Agents(
+    return AgentsApiDeps(
         read_model=read_model,
-        read_your_writes_s=Agents.read_your_writes_from_env(env),
+        read_your_writes_s=AgentsApiDeps.read_your_writes_from_env(env),
         closers=[read_model.close],
     )

@@ -18,13 +18,13 @@ import orjson
 from aiohttp import WSMsgType, web
 
 import topics
-from agents_svc.limits import INPUT_MAX_BYTES, RESULT_MAX_BYTES, TooLarge, check_size
-from agents_svc.live.hub import AgentHub, Outbound
-from agents_svc.routes.readmodel import AgentKeyRecord
+from agents_svc.api.live.hub import AgentHub, Outbound
+from agents_svc.api.readmodel.agents_read_model import AgentKeyRecord
+from agents_svc.domain.sizes import INPUT_MAX_BYTES, RESULT_MAX_BYTES, TooLarge, check_size
 from streams.producer import EventPublisher
 from streams.registry import SchemaViolation
 
-log = logging.getLogger("agents_svc.live")
+log = logging.getLogger("agents_svc.api.live")
 
 SHARD = "scheduler"
 HELLO_TIMEOUT_S = 10.0
@@ -39,7 +39,7 @@ class LiveSettings:
     heartbeat_interval_s: float = 5.0
 
 
-class ProtocolError(Exception):
+class AgentFrameError(Exception):
     """A frame that does not follow the protocol."""
 
 
@@ -70,8 +70,8 @@ def _report(holder: AgentKeyRecord, frame: dict[str, Any]) -> tuple[str, dict[st
                 "retryable": frame.get("retryable", True),
             }
     except KeyError as exc:
-        raise ProtocolError(f"a {kind} frame needs {exc.args[0]!r}") from None
-    raise ProtocolError(f"unknown frame type {kind!r}")
+        raise AgentFrameError(f"a {kind} frame needs {exc.args[0]!r}") from None
+    raise AgentFrameError(f"unknown frame type {kind!r}")
 
 
 class AgentSession:
@@ -182,11 +182,11 @@ class AgentSession:
             try:
                 frame = orjson.loads(msg.data)
                 if not isinstance(frame, dict):
-                    raise ProtocolError("a frame is a JSON object")
+                    raise AgentFrameError("a frame is a JSON object")
                 await self._frame(frame)
             except TooLarge as exc:
                 await self._too_large(frame, exc)
-            except (ProtocolError, SchemaViolation, orjson.JSONDecodeError, ValueError) as exc:
+            except (AgentFrameError, SchemaViolation, orjson.JSONDecodeError, ValueError) as exc:
                 ref = frame.get("ref") if isinstance(frame, dict) else None
                 self.out.push({"type": "error", "detail": str(exc), "ref": ref})
 

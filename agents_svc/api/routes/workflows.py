@@ -6,25 +6,24 @@ import uuid
 
 from aiohttp import web
 
-from agents_svc.routes.common import (
+from agents_svc.api.deps import AgentsApiDeps, agents_of
+from agents_svc.api.readmodel.agents_read_model import WorkflowQuery
+from agents_svc.api.routes.command_sending import PENDING, ask, respond, succeeded
+from agents_svc.api.routes.query_params import (
     PAGE_QUERY,
-    PENDING,
     InvalidQuery,
-    ask,
-    list_response,
-    not_found,
-    one,
     page_params,
     path_id,
-    respond,
-    settle,
-    succeeded,
     uuid_param,
 )
-from agents_svc.routes.deps import Agents, agents_of
-from agents_svc.routes.documents import BODY_TYPES, accepts_document, document_body
-from agents_svc.routes.readmodel import WorkflowQuery
-from agents_svc.routes.schemas import DEFINE_WORKFLOW, EXECUTE_WORKFLOW
+from agents_svc.api.routes.read_model_responses import (
+    list_response,
+    not_found_problem,
+    view_response,
+)
+from agents_svc.api.routes.read_your_writes import settle
+from agents_svc.api.routes.request_schemas import DEFINE_WORKFLOW, EXECUTE_WORKFLOW
+from agents_svc.api.routes.workflow_bodies import BODY_TYPES, accepts_document, document_body
 from streams.http.access import requires
 from streams.http.body import accepts, json_body
 from streams.http.openapi import QueryParam, documented
@@ -34,7 +33,7 @@ _INVALID = {422: "Invalid definition (code invalid_workflow, field names the ste
 
 
 def _missing(workflow_id: str) -> web.Response:
-    return not_found("workflow", "workflow_not_found", workflow_id)
+    return not_found_problem("workflow", "workflow_not_found", workflow_id)
 
 
 async def _define(request: web.Request, workflow_id: str, created_status: int) -> web.Response:
@@ -53,7 +52,7 @@ async def _define(request: web.Request, workflow_id: str, created_status: int) -
     return respond(outcome, created_status=created_status, location=f"/api/workflows/{workflow_id}")
 
 
-async def _await_version(agents: Agents, workflow_id: str, version: int | None) -> None:
+async def _await_version(agents: AgentsApiDeps, workflow_id: str, version: int | None) -> None:
     async def shown() -> bool:
         found = await agents.read_model.workflow(workflow_id)
         return found is not None and (version is None or found["version"] >= version)
@@ -130,7 +129,9 @@ async def get_workflow(request: web.Request) -> web.Response:
         except ValueError:
             return InvalidQuery("version", "version must be a whole number from 1").response()
     read_model = agents_of(request).read_model
-    return await one(lambda: read_model.workflow(workflow_id, version), _missing(workflow_id))
+    return await view_response(
+        lambda: read_model.workflow(workflow_id, version), _missing(workflow_id)
+    )
 
 
 @documented(
