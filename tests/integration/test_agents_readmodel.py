@@ -20,7 +20,7 @@ from agents_svc.api.routes.keys import authenticate
 from agents_svc.domain.agent_keys import mint_agent_key
 from agents_svc.worker.projector.event_writer import Projector
 from streams.readmodel_pool import ReadModelUnavailable
-from tests.integration.support.agents_events import (
+from tests.support.agents_svc.event_builders import (
     T0,
     USER,
     agent_created,

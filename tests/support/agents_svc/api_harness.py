@@ -13,7 +13,7 @@ from typing import Any
 from agents_svc.api.deps import AgentsApiDeps
 from streams.commands import Reply
 from streams.envelope import Envelope
-from tests.support.fake_agents import FakeAgentsReadModel, FakeScheduler
+from tests.support.agents_svc.fake_backends import FakeAgentsReadModel, FakeScheduler
 from tests.support.identity_app import Harness, identity_app
 from topics import AGENT_COMMANDS
 

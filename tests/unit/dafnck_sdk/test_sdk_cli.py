@@ -14,7 +14,7 @@ import pytest
 
 from streams.tooling.cli.agent_cmd import HandlerError, load_handler
 from streams.tooling.cli.main import main
-from tests.unit.sdk.fake_edge import GOOD_KEY, running_edge, until
+from tests.unit.dafnck_sdk.fake_edge import GOOD_KEY, running_edge, until
 
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLE = "dafnck_sdk.examples.summarizer"

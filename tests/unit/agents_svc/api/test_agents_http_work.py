@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agents_svc.api import ROUTES
-from tests.support.agents_app import AgentsHarness, agents_app
+from tests.support.agents_svc.api_harness import AgentsHarness, agents_app
 
 PROJECT = str(uuid.uuid4())
 DEFINITION = {

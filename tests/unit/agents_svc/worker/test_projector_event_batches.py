@@ -15,7 +15,7 @@ from streams.envelope import Envelope, encode
 from streams.readmodel_pool import ReadModelUnavailable
 from streams.records import Headers, Record, header
 from streams.settings import RetryPolicy, WorkerSettings
-from tests.integration.support.agents_events import agent_created, event, new_id
+from tests.support.agents_svc.event_builders import agent_created, event, new_id
 
 
 class FakeProjector:

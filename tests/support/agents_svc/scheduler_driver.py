@@ -1,6 +1,6 @@
 """Drives the scheduling shard the way its callers do: commands in, decisions out.
 
-``World`` holds one Scheduler, a clock and a project/user, and offers short builders
+``SchedulerDriver`` holds one Scheduler, a clock and a project/user, and offers short builders
 (agents, tasks, workflows) plus readers for what a decision sent. ``refused`` checks the
 refusal contract on every use: the answer's status and code, the state exactly as before,
 no changes and no outputs.
@@ -67,7 +67,7 @@ def step_task_id(execution_id: str, step_id: str) -> str:
     return str(uuid.uuid5(STEP_NAMESPACE, f"{execution_id}/{step_id}"))
 
 
-class World:
+class SchedulerDriver:
     """One scheduler, a clock, a default project and user."""
 
     def __init__(self, heartbeat_timeout_s: float = HEARTBEAT_TIMEOUT_S) -> None:

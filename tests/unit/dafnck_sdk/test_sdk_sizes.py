@@ -9,7 +9,7 @@ import pytest
 
 from dafnck_sdk import Task, protocol
 from dafnck_sdk.errors import DeliveryError
-from tests.unit.sdk.fake_edge import make_agent, running_edge, serving, until
+from tests.unit.dafnck_sdk.fake_edge import make_agent, running_edge, serving, until
 
 
 def of_size(size: int) -> dict[str, Any]:

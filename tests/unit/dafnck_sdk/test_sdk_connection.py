@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from dafnck_sdk import AgentAuthError, Task
-from tests.unit.sdk.fake_edge import make_agent, running_edge, serving, until
+from tests.unit.dafnck_sdk.fake_edge import make_agent, running_edge, serving, until
 
 
 async def test_confirmed_reports_are_not_resent_after_a_reconnect_unconfirmed_ones_are() -> None:

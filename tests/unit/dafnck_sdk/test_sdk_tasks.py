@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 from dafnck_sdk import PermanentFailure, Task
-from tests.unit.sdk.fake_edge import make_agent, running_edge, serving, until
+from tests.unit.dafnck_sdk.fake_edge import make_agent, running_edge, serving, until
 
 
 async def test_a_task_runs_and_its_started_and_result_reports_carry_increasing_refs() -> None:

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from .world import World, assignments, events, new_id, ordered_id
+from tests.support.agents_svc.scheduler_driver import (
+    SchedulerDriver,
+    assignments,
+    events,
+    new_id,
+    ordered_id,
+)
 
 
-def test_a_task_goes_only_to_an_agent_offering_every_capability_it_needs(world: World) -> None:
+def test_a_task_goes_only_to_an_agent_offering_every_capability_it_needs(
+    world: SchedulerDriver,
+) -> None:
     # The partial match sorts first and is idle: only capability matching keeps it out.
     partial = world.agent("Partial", ["a"], capacity=5, agent_id=ordered_id(1))
     full = world.agent("Full", ["a", "b", "c"], capacity=5, agent_id=ordered_id(2))
@@ -17,7 +25,7 @@ def test_a_task_goes_only_to_an_agent_offering_every_capability_it_needs(world: 
     assert world.holder(needs_a) == partial
 
 
-def test_tasks_go_to_the_least_loaded_agent_relative_to_capacity(world: World) -> None:
+def test_tasks_go_to_the_least_loaded_agent_relative_to_capacity(world: SchedulerDriver) -> None:
     small = world.agent("Small", ["x"], capacity=2, agent_id=ordered_id(1))
     big = world.agent("Big", ["x"], capacity=4, agent_id=ordered_id(2))
 
@@ -28,7 +36,7 @@ def test_tasks_go_to_the_least_loaded_agent_relative_to_capacity(world: World) -
     assert placed == [small, big, big]
 
 
-def test_capacity_is_honoured_and_a_freed_slot_is_refilled(world: World) -> None:
+def test_capacity_is_honoured_and_a_freed_slot_is_refilled(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"], capacity=3, concurrency=2)
 
     tasks = [world.submit(["x"]) for _ in range(3)]
@@ -39,7 +47,7 @@ def test_capacity_is_honoured_and_a_freed_slot_is_refilled(world: World) -> None
     assert assignments(dec) == {tasks[2]: agent_id}
 
 
-def test_agent_is_busy_at_capacity_and_online_again_below_it(world: World) -> None:
+def test_agent_is_busy_at_capacity_and_online_again_below_it(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"], capacity=1)
 
     submitted = world.submit_dec(["x"])
@@ -56,7 +64,7 @@ def test_agent_is_busy_at_capacity_and_online_again_below_it(world: World) -> No
     assert world.status(agent_id) == "online"
 
 
-def test_view_shows_in_flight_tasks(world: World) -> None:
+def test_view_shows_in_flight_tasks(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"], capacity=3)
     world.submit(["x"])
     world.submit(["x"])
@@ -68,7 +76,7 @@ def test_view_shows_in_flight_tasks(world: World) -> None:
     assert view["in_flight"] == 2
 
 
-def _drain_queue(world: World, agent_id: str, first: str) -> list[str]:
+def _drain_queue(world: SchedulerDriver, agent_id: str, first: str) -> list[str]:
     """Complete tasks one by one on a capacity-1 agent; the order they ran in."""
     order = [first]
     current = first
@@ -81,7 +89,7 @@ def _drain_queue(world: World, agent_id: str, first: str) -> list[str]:
         order.append(current)
 
 
-def test_higher_priority_first_then_first_come_first_served(world: World) -> None:
+def test_higher_priority_first_then_first_come_first_served(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"], capacity=1)
     first = world.submit(["x"])
     low = world.submit(["x"], priority=1)
@@ -92,7 +100,7 @@ def test_higher_priority_first_then_first_come_first_served(world: World) -> Non
     assert _drain_queue(world, agent_id, first) == [first, urgent, urgent_later, normal, low]
 
 
-def test_projects_take_turns(world: World) -> None:
+def test_projects_take_turns(world: SchedulerDriver) -> None:
     project_a, project_b = new_id(), new_id()
     agent_id = world.agent("Shared", ["x"], capacity=1, project_id=project_a)
     a_tasks = [world.submit(["x"], project_id=project_a) for _ in range(5)]
@@ -104,7 +112,7 @@ def test_projects_take_turns(world: World) -> None:
     assert order == [a_tasks[0], b_task, *a_tasks[1:]]
 
 
-def test_no_task_goes_to_a_registered_but_never_connected_agent(world: World) -> None:
+def test_no_task_goes_to_a_registered_but_never_connected_agent(world: SchedulerDriver) -> None:
     world.agent("Idle", ["x"], connect=False)
 
     task_id = world.submit(["x"])
@@ -114,7 +122,7 @@ def test_no_task_goes_to_a_registered_but_never_connected_agent(world: World) ->
     assert rec is not None and rec["status"] == "pending"
 
 
-def test_queued_work_starts_when_a_capable_agent_connects(world: World) -> None:
+def test_queued_work_starts_when_a_capable_agent_connects(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"], connect=False)
     tasks = [world.submit(["x"]) for _ in range(3)]
 

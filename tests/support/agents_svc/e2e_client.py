@@ -26,7 +26,7 @@ HANDLER = "tests.e2e.agents.handlers:work"
 
 
 @dataclass
-class Agents:
+class AgentsApiClient:
     """The agents API as an administrator calls it."""
 
     edge: Edge

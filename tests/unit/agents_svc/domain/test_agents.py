@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from .world import World, deliveries, events, new_id, types
+from tests.support.agents_svc.scheduler_driver import (
+    SchedulerDriver,
+    deliveries,
+    events,
+    new_id,
+    types,
+)
 
 
-def _update(world: World, agent_id: str, **changes: object) -> dict[str, object]:
+def _update(world: SchedulerDriver, agent_id: str, **changes: object) -> dict[str, object]:
     return world.answer("UpdateAgent", agent_id=agent_id, changes=changes, updated_by=world.user)
 
 
 # -- create -----------------------------------------------------------------------------
 
 
-def test_create_answers_201_with_a_registered_agent(world: World) -> None:
+def test_create_answers_201_with_a_registered_agent(world: SchedulerDriver) -> None:
     dec = world.create_agent("Scout", ["fetch", "parse"], capacity=3, labels={"tier": "gold"})
 
     assert dec.answer is not None and dec.answer.http_status == 201
@@ -37,7 +43,7 @@ def test_create_answers_201_with_a_registered_agent(world: World) -> None:
     assert types(dec) == ["AgentCreated"]
 
 
-def test_name_is_unique_per_project_ignoring_case(world: World) -> None:
+def test_name_is_unique_per_project_ignoring_case(world: SchedulerDriver) -> None:
     world.create_agent("Scout")
 
     refusal = world.refused(
@@ -56,7 +62,7 @@ def test_name_is_unique_per_project_ignoring_case(world: World) -> None:
     assert refusal.field == "name"
 
 
-def test_same_name_is_fine_in_another_project(world: World) -> None:
+def test_same_name_is_fine_in_another_project(world: SchedulerDriver) -> None:
     world.create_agent("Scout")
 
     dec = world.create_agent("Scout", project_id=new_id())
@@ -64,7 +70,7 @@ def test_same_name_is_fine_in_another_project(world: World) -> None:
     assert dec.answer is not None and dec.answer.http_status == 201
 
 
-def test_retried_create_gets_the_same_answer_and_announces_nothing(world: World) -> None:
+def test_retried_create_gets_the_same_answer_and_announces_nothing(world: SchedulerDriver) -> None:
     agent_id = new_id()
     first = world.create_agent("Scout", ["fetch"], agent_id=agent_id)
     world.later(5)
@@ -76,7 +82,7 @@ def test_retried_create_gets_the_same_answer_and_announces_nothing(world: World)
     assert again.changes() == {}
 
 
-def test_create_with_a_known_id_and_other_content_is_refused(world: World) -> None:
+def test_create_with_a_known_id_and_other_content_is_refused(world: SchedulerDriver) -> None:
     agent_id = new_id()
     world.create_agent("Scout", ["fetch"], agent_id=agent_id)
 
@@ -98,7 +104,7 @@ def test_create_with_a_known_id_and_other_content_is_refused(world: World) -> No
 # -- update -----------------------------------------------------------------------------
 
 
-def test_update_announces_only_the_fields_that_changed(world: World) -> None:
+def test_update_announces_only_the_fields_that_changed(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["fetch"], capacity=2)
     world.later(10)
 
@@ -121,7 +127,7 @@ def test_update_announces_only_the_fields_that_changed(world: World) -> None:
     assert dec.answer.resource["updated_at"] == "2026-01-01T00:00:10Z"
 
 
-def test_update_that_changes_nothing_announces_nothing(world: World) -> None:
+def test_update_that_changes_nothing_announces_nothing(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["fetch"], capacity=2)
 
     dec = world.ok(
@@ -136,7 +142,7 @@ def test_update_that_changes_nothing_announces_nothing(world: World) -> None:
     assert dec.changes() == {}
 
 
-def test_rename_to_a_taken_name_is_refused_but_a_case_change_is_not(world: World) -> None:
+def test_rename_to_a_taken_name_is_refused_but_a_case_change_is_not(world: SchedulerDriver) -> None:
     world.create_agent("Scout")
     other = world.agent("Ranger")
 
@@ -151,7 +157,7 @@ def test_rename_to_a_taken_name_is_refused_but_a_case_change_is_not(world: World
     assert _update(world, other, name="RANGER")["name"] == "RANGER"
 
 
-def test_update_of_an_unknown_agent_is_404(world: World) -> None:
+def test_update_of_an_unknown_agent_is_404(world: SchedulerDriver) -> None:
     world.refused(
         "UpdateAgent",
         404,
@@ -162,7 +168,7 @@ def test_update_of_an_unknown_agent_is_404(world: World) -> None:
     )
 
 
-def test_raising_capacity_takes_queued_work_at_once(world: World) -> None:
+def test_raising_capacity_takes_queued_work_at_once(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"], capacity=1)
     world.submit(["x"])
     queued = world.submit(["x"])
@@ -178,7 +184,7 @@ def test_raising_capacity_takes_queued_work_at_once(world: World) -> None:
 # -- delete -----------------------------------------------------------------------------
 
 
-def test_delete_moves_its_tasks_to_another_agent(world: World) -> None:
+def test_delete_moves_its_tasks_to_another_agent(world: SchedulerDriver) -> None:
     doomed = world.agent("Doomed", ["x"], capacity=5)
     waiting = world.submit(["x"])
     running = world.submit(["x"])
@@ -215,7 +221,7 @@ def test_delete_moves_its_tasks_to_another_agent(world: World) -> None:
     assert world.state.get("agent:" + doomed) is None
 
 
-def test_a_deleted_agents_reports_are_ignored_and_its_name_is_free(world: World) -> None:
+def test_a_deleted_agents_reports_are_ignored_and_its_name_is_free(world: SchedulerDriver) -> None:
     doomed = world.agent("Doomed", ["x"])
     task_id = world.submit(["x"])
     world.start(task_id)
@@ -230,14 +236,14 @@ def test_a_deleted_agents_reports_are_ignored_and_its_name_is_free(world: World)
     assert dec.answer is not None and dec.answer.http_status == 201
 
 
-def test_delete_of_an_unknown_agent_is_404(world: World) -> None:
+def test_delete_of_an_unknown_agent_is_404(world: SchedulerDriver) -> None:
     world.refused("DeleteAgent", 404, "agent_not_found", agent_id=new_id(), deleted_by=world.user)
 
 
 # -- drain ------------------------------------------------------------------------------
 
 
-def test_drain_moves_unstarted_tasks_and_keeps_running_ones(world: World) -> None:
+def test_drain_moves_unstarted_tasks_and_keeps_running_ones(world: SchedulerDriver) -> None:
     drained = world.agent("Old", ["x"], capacity=5)
     waiting = world.submit(["x"])
     running = world.submit(["x"])
@@ -259,7 +265,9 @@ def test_drain_moves_unstarted_tasks_and_keeps_running_ones(world: World) -> Non
     assert [r["task_id"] for r in deliveries(dec, "TaskRevoked")] == [waiting]
 
 
-def test_a_draining_agent_takes_no_new_task_but_finishes_its_running_one(world: World) -> None:
+def test_a_draining_agent_takes_no_new_task_but_finishes_its_running_one(
+    world: SchedulerDriver,
+) -> None:
     drained = world.agent("Old", ["x"], capacity=5)
     running = world.submit(["x"])
     world.start(running)
@@ -278,14 +286,14 @@ def test_a_draining_agent_takes_no_new_task_but_finishes_its_running_one(world: 
     )
 
 
-def test_drain_of_an_unknown_agent_is_404(world: World) -> None:
+def test_drain_of_an_unknown_agent_is_404(world: SchedulerDriver) -> None:
     world.refused("DrainAgent", 404, "agent_not_found", agent_id=new_id(), by=world.user)
 
 
 # -- keys -------------------------------------------------------------------------------
 
 
-def _issue(world: World, agent_id: str, key_id: str) -> dict[str, object]:
+def _issue(world: SchedulerDriver, agent_id: str, key_id: str) -> dict[str, object]:
     return world.answer(
         "IssueAgentKey",
         201,
@@ -296,7 +304,7 @@ def _issue(world: World, agent_id: str, key_id: str) -> dict[str, object]:
     )
 
 
-def test_issue_key_answers_the_key_and_announces_its_hash(world: World) -> None:
+def test_issue_key_answers_the_key_and_announces_its_hash(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout")
 
     dec = world.ok(
@@ -324,7 +332,7 @@ def test_issue_key_answers_the_key_and_announces_its_hash(world: World) -> None:
     ]
 
 
-def test_an_agent_has_at_most_ten_live_keys(world: World) -> None:
+def test_an_agent_has_at_most_ten_live_keys(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout")
     for n in range(10):
         _issue(world, agent_id, f"k{n:07d}")
@@ -342,7 +350,7 @@ def test_an_agent_has_at_most_ten_live_keys(world: World) -> None:
     assert _issue(world, agent_id, "k0000010")["revoked_at"] is None
 
 
-def test_revoke_is_idempotent(world: World) -> None:
+def test_revoke_is_idempotent(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout")
     _issue(world, agent_id, "k0000001")
     world.later(60)
@@ -361,7 +369,7 @@ def test_revoke_is_idempotent(world: World) -> None:
     assert second.changes() == {}
 
 
-def test_key_refusals(world: World) -> None:
+def test_key_refusals(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout")
     _issue(world, agent_id, "k0000001")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from .world import World
+from tests.support.agents_svc.scheduler_driver import SchedulerDriver
 
 
 @pytest.fixture
-def world() -> World:
+def world() -> SchedulerDriver:
     """A fresh scheduler (heartbeat timeout HEARTBEAT_TIMEOUT_S) at 2026-01-01T00:00:00Z."""
-    return World()
+    return SchedulerDriver()

@@ -3,12 +3,19 @@ and timeouts."""
 
 from __future__ import annotations
 
-from .world import World, assignments, deliveries, events, new_id, types
+from tests.support.agents_svc.scheduler_driver import (
+    SchedulerDriver,
+    assignments,
+    deliveries,
+    events,
+    new_id,
+    types,
+)
 
 # -- submit -----------------------------------------------------------------------------
 
 
-def test_submit_answers_201_with_the_task_and_queues_it(world: World) -> None:
+def test_submit_answers_201_with_the_task_and_queues_it(world: SchedulerDriver) -> None:
     world.agent("Scout", ["x"], connect=False)
 
     dec = world.submit_dec(["x"], priority=7, max_attempts=4, task_input={"q": 1})
@@ -29,7 +36,7 @@ def test_submit_answers_201_with_the_task_and_queues_it(world: World) -> None:
     assert queued["execution_id"] is None
 
 
-def test_submitted_task_is_offered_to_a_free_agent_at_once(world: World) -> None:
+def test_submitted_task_is_offered_to_a_free_agent_at_once(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"])
 
     dec = world.submit_dec(["x"], task_input={"q": 1}, timeout_s=30)
@@ -45,7 +52,7 @@ def test_submitted_task_is_offered_to_a_free_agent_at_once(world: World) -> None
     assert offer["attempt"] == 1
 
 
-def test_submit_needing_capabilities_no_agent_has_is_422(world: World) -> None:
+def test_submit_needing_capabilities_no_agent_has_is_422(world: SchedulerDriver) -> None:
     world.agent("Scout", ["x"])
     world.agent("Other", ["y"])
 
@@ -57,7 +64,7 @@ def test_submit_needing_capabilities_no_agent_has_is_422(world: World) -> None:
     assert "x, y" in refusal.message
 
 
-def test_retried_submit_answers_200_and_other_content_is_409(world: World) -> None:
+def test_retried_submit_answers_200_and_other_content_is_409(world: SchedulerDriver) -> None:
     world.agent("Scout", ["x", "y"], connect=False)
     spec = world.task_spec(["y", "x"])
     world.ok("SubmitTask", **spec)
@@ -73,11 +80,11 @@ def test_retried_submit_answers_200_and_other_content_is_409(world: World) -> No
 # -- assign -----------------------------------------------------------------------------
 
 
-def _assign(world: World, task_id: str, agent_id: str) -> dict[str, object]:
+def _assign(world: SchedulerDriver, task_id: str, agent_id: str) -> dict[str, object]:
     return world.answer("AssignTask", task_id=task_id, agent_id=agent_id, by=world.user)
 
 
-def test_assign_to_a_never_connected_agent_is_409(world: World) -> None:
+def test_assign_to_a_never_connected_agent_is_409(world: SchedulerDriver) -> None:
     world.agent("Busy", ["x"], capacity=1)
     world.submit(["x"])
     queued = world.submit(["x"])
@@ -90,7 +97,7 @@ def test_assign_to_a_never_connected_agent_is_409(world: World) -> None:
     assert refusal.field == "agent_id"
 
 
-def test_assign_to_an_agent_lacking_a_capability_is_422(world: World) -> None:
+def test_assign_to_an_agent_lacking_a_capability_is_422(world: SchedulerDriver) -> None:
     world.agent("Scout", ["x", "y"], connect=False)
     task_id = world.submit(["x", "y"])
     partial = world.agent("Partial", ["x"])
@@ -100,7 +107,7 @@ def test_assign_to_an_agent_lacking_a_capability_is_422(world: World) -> None:
     )
 
 
-def test_assign_moves_an_assigned_task_to_the_named_agent(world: World) -> None:
+def test_assign_moves_an_assigned_task_to_the_named_agent(world: SchedulerDriver) -> None:
     first = world.agent("First", ["x"])
     task_id = world.submit(["x"])
     second = world.agent("Second", ["x"])
@@ -121,7 +128,7 @@ def test_assign_moves_an_assigned_task_to_the_named_agent(world: World) -> None:
     assert world.start(task_id, agent_id=first, attempt=1).outputs == []
 
 
-def test_assign_to_the_agent_already_holding_it_changes_nothing(world: World) -> None:
+def test_assign_to_the_agent_already_holding_it_changes_nothing(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"])
     task_id = world.submit(["x"])
 
@@ -131,7 +138,7 @@ def test_assign_to_the_agent_already_holding_it_changes_nothing(world: World) ->
     assert dec.answer is not None and dec.answer.http_status == 200
 
 
-def test_assign_refusals(world: World) -> None:
+def test_assign_refusals(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"])
     task_id = world.submit(["x"])
     world.start(task_id)
@@ -150,7 +157,7 @@ def test_assign_refusals(world: World) -> None:
 # -- redistribute -----------------------------------------------------------------------
 
 
-def test_redistribute_from_an_agent_moves_its_tasks_to_others(world: World) -> None:
+def test_redistribute_from_an_agent_moves_its_tasks_to_others(world: SchedulerDriver) -> None:
     source = world.agent("Source", ["x"], capacity=5)
     waiting = world.submit(["x"])
     running = world.submit(["x"])
@@ -171,7 +178,7 @@ def test_redistribute_from_an_agent_moves_its_tasks_to_others(world: World) -> N
     assert world.holder(waiting) == world.holder(running) == target
 
 
-def test_redistribute_leaves_a_task_pending_when_nobody_can_take_it(world: World) -> None:
+def test_redistribute_leaves_a_task_pending_when_nobody_can_take_it(world: SchedulerDriver) -> None:
     source = world.agent("Source", ["x"])
     task_id = world.submit(["x"])
     world.disconnect(source)
@@ -185,7 +192,9 @@ def test_redistribute_leaves_a_task_pending_when_nobody_can_take_it(world: World
     assert rec is not None and rec["status"] == "pending"
 
 
-def test_redistribute_never_hands_a_task_back_to_the_agent_it_came_from(world: World) -> None:
+def test_redistribute_never_hands_a_task_back_to_the_agent_it_came_from(
+    world: SchedulerDriver,
+) -> None:
     source = world.agent("Source", ["x"])
     task_id = world.submit(["x"])
     world.agent("Unfit", ["y"])
@@ -202,7 +211,9 @@ def test_redistribute_never_hands_a_task_back_to_the_agent_it_came_from(world: W
     assert rec is not None and rec["status"] == "pending" and world.holder(task_id) is None
 
 
-def test_a_redistributed_task_goes_to_the_next_agent_that_can_take_it(world: World) -> None:
+def test_a_redistributed_task_goes_to_the_next_agent_that_can_take_it(
+    world: SchedulerDriver,
+) -> None:
     source = world.agent("Source", ["x"])
     task_id = world.submit(["x"])
     world.ok("RedistributeTasks", from_agent_id=source, by=world.user)
@@ -215,7 +226,7 @@ def test_a_redistributed_task_goes_to_the_next_agent_that_can_take_it(world: Wor
 # -- cancel -----------------------------------------------------------------------------
 
 
-def test_cancel_revokes_the_task_on_its_agent_and_frees_the_slot(world: World) -> None:
+def test_cancel_revokes_the_task_on_its_agent_and_frees_the_slot(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"], capacity=1)
     task_id = world.submit(["x"])
     world.start(task_id)
@@ -236,7 +247,7 @@ def test_cancel_revokes_the_task_on_its_agent_and_frees_the_slot(world: World) -
     assert world.complete(task_id, agent_id=agent_id, attempt=1).outputs == []
 
 
-def test_cancel_of_a_pending_task_revokes_nothing(world: World) -> None:
+def test_cancel_of_a_pending_task_revokes_nothing(world: SchedulerDriver) -> None:
     world.agent("Scout", ["x"], connect=False)
     task_id = world.submit(["x"])
 
@@ -246,11 +257,13 @@ def test_cancel_of_a_pending_task_revokes_nothing(world: World) -> None:
     assert world.task(task_id) is None
 
 
-def test_cancel_of_an_unknown_task_is_404(world: World) -> None:
+def test_cancel_of_an_unknown_task_is_404(world: SchedulerDriver) -> None:
     world.refused("CancelTask", 404, "task_not_found", task_id=new_id(), by=world.user)
 
 
-def test_cancel_of_a_completed_task_is_404_and_points_at_the_read_model(world: World) -> None:
+def test_cancel_of_a_completed_task_is_404_and_points_at_the_read_model(
+    world: SchedulerDriver,
+) -> None:
     # Finished tasks leave the write side; the answer says where to read them.
     world.agent("Scout", ["x"])
     task_id = world.submit(["x"])
@@ -264,7 +277,7 @@ def test_cancel_of_a_completed_task_is_404_and_points_at_the_read_model(world: W
 
 
 def test_only_the_holding_agent_for_the_current_attempt_can_start_or_complete(
-    world: World,
+    world: SchedulerDriver,
 ) -> None:
     holder = world.agent("Holder", ["x"])
     task_id = world.submit(["x"])
@@ -296,7 +309,7 @@ def test_only_the_holding_agent_for_the_current_attempt_can_start_or_complete(
     assert world.task(task_id) is None
 
 
-def test_a_duplicated_completion_completes_once(world: World) -> None:
+def test_a_duplicated_completion_completes_once(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"])
     task_id = world.submit(["x"])
     world.start(task_id)
@@ -309,7 +322,7 @@ def test_a_duplicated_completion_completes_once(world: World) -> None:
     assert second.changes() == {}
 
 
-def test_progress_is_recorded_and_announced(world: World) -> None:
+def test_progress_is_recorded_and_announced(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"])
     task_id = world.submit(["x"])
     world.start(task_id)
@@ -339,7 +352,7 @@ def test_progress_is_recorded_and_announced(world: World) -> None:
 # -- failures ---------------------------------------------------------------------------
 
 
-def test_retryable_failure_retries_after_the_backoff(world: World) -> None:
+def test_retryable_failure_retries_after_the_backoff(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"])
     task_id = world.submit(["x"], backoff_s=10, max_attempts=3)
     world.start(task_id)
@@ -373,7 +386,7 @@ def test_retryable_failure_retries_after_the_backoff(world: World) -> None:
     assert events(again, "TaskFailed")[0]["retry_at"] == "2026-01-01T00:00:30.500000Z"
 
 
-def test_non_retryable_failure_is_final(world: World) -> None:
+def test_non_retryable_failure_is_final(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"], capacity=1)
     task_id = world.submit(["x"], max_attempts=5)
     world.start(task_id)
@@ -388,7 +401,7 @@ def test_non_retryable_failure_is_final(world: World) -> None:
     assert events(world.tick(), "TaskAssigned") == []
 
 
-def test_the_last_allowed_attempt_failing_is_final(world: World) -> None:
+def test_the_last_allowed_attempt_failing_is_final(world: SchedulerDriver) -> None:
     world.agent("Scout", ["x"])
     task_id = world.submit(["x"], max_attempts=2, backoff_s=0)
     world.start(task_id)
@@ -403,7 +416,7 @@ def test_the_last_allowed_attempt_failing_is_final(world: World) -> None:
     assert world.task(task_id) is None
 
 
-def test_a_failure_report_for_an_old_attempt_is_ignored(world: World) -> None:
+def test_a_failure_report_for_an_old_attempt_is_ignored(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"])
     task_id = world.submit(["x"], backoff_s=0)
     world.start(task_id)
@@ -416,7 +429,9 @@ def test_a_failure_report_for_an_old_attempt_is_ignored(world: World) -> None:
     assert rec is not None and (rec["attempt"], rec["failures"]) == (2, 1)
 
 
-def test_a_running_task_past_its_timeout_fails_its_attempt_and_is_revoked(world: World) -> None:
+def test_a_running_task_past_its_timeout_fails_its_attempt_and_is_revoked(
+    world: SchedulerDriver,
+) -> None:
     agent_id = world.agent("Scout", ["x"])
     task_id = world.submit(["x"], timeout_s=5, backoff_s=1)
     world.start(task_id)
@@ -438,7 +453,7 @@ def test_a_running_task_past_its_timeout_fails_its_attempt_and_is_revoked(world:
     assert world.complete(task_id, agent_id=agent_id, attempt=1).outputs == []
 
 
-def test_an_assigned_but_unstarted_task_does_not_time_out(world: World) -> None:
+def test_an_assigned_but_unstarted_task_does_not_time_out(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"])
     task_id = world.submit(["x"], timeout_s=5)
 

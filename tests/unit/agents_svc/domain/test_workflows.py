@@ -6,14 +6,14 @@ from typing import Any
 
 import pytest
 
-from .world import World, events, new_id
+from tests.support.agents_svc.scheduler_driver import SchedulerDriver, events, new_id
 
 
 def _step(step_id: str, *depends_on: str, **extra: Any) -> dict[str, Any]:
     return {"id": step_id, "depends_on": list(depends_on), **extra}
 
 
-def _invalid(world: World, steps: list[dict[str, Any]]) -> tuple[str, str | None]:
+def _invalid(world: SchedulerDriver, steps: list[dict[str, Any]]) -> tuple[str, str | None]:
     dec = world.define_dec({"steps": steps})
     assert dec.answer is not None
     assert dec.answer.refusal is not None, f"accepted with {dec.answer.http_status}"
@@ -25,13 +25,13 @@ def _invalid(world: World, steps: list[dict[str, Any]]) -> tuple[str, str | None
 
 
 @pytest.fixture
-def agents(world: World) -> World:
+def agents(world: SchedulerDriver) -> SchedulerDriver:
     world.agent("Fetcher", ["http"], connect=False)
     world.agent("Writer", ["llm", "write"], connect=False)
     return world
 
 
-def test_define_answers_201_with_version_1_and_defaults_filled_in(agents: World) -> None:
+def test_define_answers_201_with_version_1_and_defaults_filled_in(agents: SchedulerDriver) -> None:
     world = agents
     workflow_id = new_id()
 
@@ -53,7 +53,7 @@ def test_define_answers_201_with_version_1_and_defaults_filled_in(agents: World)
     assert defined["definition"] == view["definition"]
 
 
-def test_redefining_makes_version_2_and_a_retry_changes_nothing(agents: World) -> None:
+def test_redefining_makes_version_2_and_a_retry_changes_nothing(agents: SchedulerDriver) -> None:
     world = agents
     v1 = {"steps": [_step("fetch", capabilities=["http"])]}
     v2 = {"steps": [_step("fetch", capabilities=["http"]), _step("write", "fetch")]}
@@ -70,7 +70,7 @@ def test_redefining_makes_version_2_and_a_retry_changes_nothing(agents: World) -
     assert same.outputs == []
 
 
-def test_a_workflow_stays_in_its_project(agents: World) -> None:
+def test_a_workflow_stays_in_its_project(agents: SchedulerDriver) -> None:
     world = agents
     workflow_id = world.define({"steps": [_step("a")]})
 
@@ -80,7 +80,7 @@ def test_a_workflow_stays_in_its_project(agents: World) -> None:
     assert (dec.answer.http_status, dec.answer.refusal.code) == (409, "project_mismatch")
 
 
-def test_a_cycle_is_refused_naming_it(agents: World) -> None:
+def test_a_cycle_is_refused_naming_it(agents: SchedulerDriver) -> None:
     message, field = _invalid(
         agents, [_step("start"), _step("a", "start", "b"), _step("b", "c"), _step("c", "a")]
     )
@@ -89,20 +89,20 @@ def test_a_cycle_is_refused_naming_it(agents: World) -> None:
     assert field == "definition.steps[1].depends_on"
 
 
-def test_a_step_depending_on_itself_is_a_cycle(agents: World) -> None:
+def test_a_step_depending_on_itself_is_a_cycle(agents: SchedulerDriver) -> None:
     message, _ = _invalid(agents, [_step("a", "a")])
 
     assert message == "cycle: a -> a"
 
 
-def test_an_unknown_dependency_is_refused_naming_both_steps(agents: World) -> None:
+def test_an_unknown_dependency_is_refused_naming_both_steps(agents: SchedulerDriver) -> None:
     message, field = _invalid(agents, [_step("a"), _step("b", "a", "ghost")])
 
     assert message == "step b depends on unknown step ghost"
     assert field == "definition.steps[1].depends_on"
 
 
-def test_a_step_no_agent_can_run_is_refused(agents: World) -> None:
+def test_a_step_no_agent_can_run_is_refused(agents: SchedulerDriver) -> None:
     message, field = _invalid(
         agents, [_step("a", capabilities=["http"]), _step("b", "a", capabilities=["gpu", "llm"])]
     )
@@ -111,13 +111,13 @@ def test_a_step_no_agent_can_run_is_refused(agents: World) -> None:
     assert field == "definition.steps[1].capabilities"
 
 
-def test_capabilities_split_across_agents_are_not_enough(agents: World) -> None:
+def test_capabilities_split_across_agents_are_not_enough(agents: SchedulerDriver) -> None:
     message, _ = _invalid(agents, [_step("a", capabilities=["http", "llm"])])
 
     assert message == "no agent offers capabilities [http, llm] for step a"
 
 
-def test_a_duplicate_step_id_is_refused(agents: World) -> None:
+def test_a_duplicate_step_id_is_refused(agents: SchedulerDriver) -> None:
     message, field = _invalid(agents, [_step("a"), _step("b"), _step("a")])
 
     assert message == "step id 'a' is used twice"
@@ -125,7 +125,7 @@ def test_a_duplicate_step_id_is_refused(agents: World) -> None:
 
 
 def test_reading_the_output_of_a_step_that_is_not_an_ancestor_is_refused(
-    agents: World,
+    agents: SchedulerDriver,
 ) -> None:
     message, field = _invalid(
         agents,
@@ -140,7 +140,7 @@ def test_reading_the_output_of_a_step_that_is_not_an_ancestor_is_refused(
     assert field == "definition.steps[2].input"
 
 
-def test_reading_a_transitive_ancestors_output_is_fine(agents: World) -> None:
+def test_reading_a_transitive_ancestors_output_is_fine(agents: SchedulerDriver) -> None:
     dec = agents.define_dec(
         {
             "steps": [
@@ -155,7 +155,7 @@ def test_reading_a_transitive_ancestors_output_is_fine(agents: World) -> None:
 
 
 def test_a_reference_that_is_neither_context_nor_a_step_output_is_refused(
-    agents: World,
+    agents: SchedulerDriver,
 ) -> None:
     message, field = _invalid(agents, [_step("a", input={"x": "${secrets.token}"})])
 
@@ -163,7 +163,7 @@ def test_a_reference_that_is_neither_context_nor_a_step_output_is_refused(
     assert field == "definition.steps[0].input"
 
 
-def test_execute_refusals(agents: World) -> None:
+def test_execute_refusals(agents: SchedulerDriver) -> None:
     world = agents
     workflow_id = world.define({"steps": [_step("a")]})
 
@@ -190,7 +190,7 @@ def test_execute_refusals(agents: World) -> None:
 
 
 def test_a_capability_an_agents_connection_no_longer_announces_is_not_offered(
-    world: World,
+    world: SchedulerDriver,
 ) -> None:
     # SubmitTask and dispatch match on the capabilities the connection announced; so must
     # DefineWorkflow, else it accepts a step no agent will ever run.

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from dafnck_sdk import DeliveryError, Message, Task
-from tests.unit.sdk.fake_edge import make_agent, running_edge, serving, until
+from tests.unit.dafnck_sdk.fake_edge import make_agent, running_edge, serving, until
 
 
 async def _idle(task: Task) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import pytest
 
 from agents_svc.api.routes.keys import authenticate
 from agents_svc.domain.agent_keys import hash_secret, parse_agent_key
-from tests.support.agents_app import AgentsHarness, agents_app
+from tests.support.agents_svc.api_harness import AgentsHarness, agents_app
 from topics import AGENT_COMMANDS
 
 PROJECT = str(uuid.uuid4())

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from .world import HEARTBEAT_TIMEOUT_S as TIMEOUT
-from .world import World, assignments, deliveries, events, new_id
+from tests.support.agents_svc.scheduler_driver import HEARTBEAT_TIMEOUT_S as TIMEOUT
+from tests.support.agents_svc.scheduler_driver import (
+    SchedulerDriver,
+    assignments,
+    deliveries,
+    events,
+    new_id,
+)
 
 
-def test_connect_makes_a_registered_agent_online(world: World) -> None:
+def test_connect_makes_a_registered_agent_online(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", connect=False)
     world.later(3)
 
@@ -19,14 +25,14 @@ def test_connect_makes_a_registered_agent_online(world: World) -> None:
     assert world.agent_record(agent_id)["last_seen"] == world.now
 
 
-def test_connect_of_an_unknown_agent_changes_nothing(world: World) -> None:
+def test_connect_of_an_unknown_agent_changes_nothing(world: SchedulerDriver) -> None:
     dec = world.connect(new_id())
 
     assert dec.outputs == []
     assert dec.changes() == {}
 
 
-def test_reconnect_offers_assigned_but_unstarted_tasks_again(world: World) -> None:
+def test_reconnect_offers_assigned_but_unstarted_tasks_again(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"])
     task_id = world.submit(["x"], task_input={"q": "why"})
     world.disconnect(agent_id)
@@ -39,7 +45,7 @@ def test_reconnect_offers_assigned_but_unstarted_tasks_again(world: World) -> No
     assert world.holder(task_id) == agent_id
 
 
-def test_reconnect_releases_running_tasks_it_no_longer_runs(world: World) -> None:
+def test_reconnect_releases_running_tasks_it_no_longer_runs(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"], capacity=5)
     kept = world.submit(["x"])
     lost = world.submit(["x"])
@@ -58,7 +64,7 @@ def test_reconnect_releases_running_tasks_it_no_longer_runs(world: World) -> Non
     assert [e["task_id"] for e in events(world.complete(kept), "TaskCompleted")] == [kept]
 
 
-def test_reconnect_delivers_unacknowledged_messages_again_in_order(world: World) -> None:
+def test_reconnect_delivers_unacknowledged_messages_again_in_order(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout")
     sent = [world.send(agent_id, {"n": n}) for n in range(3)]
     ids = [events(d, "MessageSent")[0]["message_id"] for d in sent]
@@ -74,7 +80,7 @@ def test_reconnect_delivers_unacknowledged_messages_again_in_order(world: World)
     ]
 
 
-def test_connect_announcing_capabilities_matches_on_them(world: World) -> None:
+def test_connect_announcing_capabilities_matches_on_them(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"], connect=False)
 
     world.connect(agent_id, capabilities=["y", "z"])
@@ -84,7 +90,7 @@ def test_connect_announcing_capabilities_matches_on_them(world: World) -> None:
     world.refused("SubmitTask", 422, "unsatisfiable_capabilities", **world.task_spec(["x"]))
 
 
-def test_connect_announcing_other_capabilities_emits_agent_updated(world: World) -> None:
+def test_connect_announcing_other_capabilities_emits_agent_updated(world: SchedulerDriver) -> None:
     # DESIGN.md, ConnectAgent: capabilities non-null replaces its capabilities for matching
     # "(and emits AgentUpdated when different)" - the read model otherwise keeps showing
     # the configured ones.
@@ -98,7 +104,7 @@ def test_connect_announcing_other_capabilities_emits_agent_updated(world: World)
     assert sorted(updated[0]["changes"]["capabilities"]) == ["y", "z"]
 
 
-def test_connection_concurrency_caps_capacity(world: World) -> None:
+def test_connection_concurrency_caps_capacity(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"], capacity=3, concurrency=1)
 
     first = world.submit(["x"])
@@ -109,7 +115,7 @@ def test_connection_concurrency_caps_capacity(world: World) -> None:
     assert world.status(agent_id) == "busy"
 
 
-def test_heartbeats_keep_an_agent_alive(world: World) -> None:
+def test_heartbeats_keep_an_agent_alive(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"])
     task_id = world.submit(["x"])
     for _ in range(4):
@@ -128,7 +134,7 @@ def test_heartbeats_keep_an_agent_alive(world: World) -> None:
     assert events(dec, "AgentStatusChanged")[0]["reason"] == f"no heartbeat for {TIMEOUT:g} s"
 
 
-def test_heartbeat_of_an_old_session_does_not_count(world: World) -> None:
+def test_heartbeat_of_an_old_session_does_not_count(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout")
     old = world.sessions[agent_id]
     world.connect(agent_id)
@@ -142,7 +148,7 @@ def test_heartbeat_of_an_old_session_does_not_count(world: World) -> None:
 
 
 def test_silent_agent_goes_offline_and_its_tasks_go_to_another_capable_agent(
-    world: World,
+    world: SchedulerDriver,
 ) -> None:
     silent = world.agent("Silent", ["x"], capacity=5)
     assigned = world.submit(["x"])
@@ -169,7 +175,7 @@ def test_silent_agent_goes_offline_and_its_tasks_go_to_another_capable_agent(
     assert {e["attempt"] for e in events(dec, "TaskAssigned")} == {2}
 
 
-def test_offline_agent_reconnects_online_and_takes_work(world: World) -> None:
+def test_offline_agent_reconnects_online_and_takes_work(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"])
     world.later(TIMEOUT + 1)
     world.tick()
@@ -182,7 +188,7 @@ def test_offline_agent_reconnects_online_and_takes_work(world: World) -> None:
     assert world.holder(task_id) == agent_id
 
 
-def test_disconnect_of_a_stale_session_is_ignored(world: World) -> None:
+def test_disconnect_of_a_stale_session_is_ignored(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout", ["x"])
     stale = world.sessions[agent_id]
     world.connect(agent_id)
@@ -196,7 +202,7 @@ def test_disconnect_of_a_stale_session_is_ignored(world: World) -> None:
 
 
 def test_disconnected_agent_takes_no_new_task_but_keeps_its_own_until_timeout(
-    world: World,
+    world: SchedulerDriver,
 ) -> None:
     agent_id = world.agent("Scout", ["x"])
     kept = world.submit(["x"])

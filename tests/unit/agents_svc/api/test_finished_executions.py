@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.agents_app import AgentsHarness, agents_app
+from tests.support.agents_svc.api_harness import AgentsHarness, agents_app
 
 PROJECT = str(uuid.uuid4())
 DEFINITION = {"steps": [{"id": "fetch", "capabilities": ["http"], "input": {}}]}

@@ -8,8 +8,14 @@ from typing import Any
 import pytest
 
 from agents_svc.domain.decision import SchedulerDecision
-
-from .world import HEARTBEAT_TIMEOUT_S, World, assignments, deliveries, events, step_task_id
+from tests.support.agents_svc.scheduler_driver import (
+    HEARTBEAT_TIMEOUT_S,
+    SchedulerDriver,
+    assignments,
+    deliveries,
+    events,
+    step_task_id,
+)
 
 PIPELINE: dict[str, Any] = {
     "steps": [
@@ -46,7 +52,7 @@ CONTEXT = {"url": "http://example.test/a", "meta": {"tags": ["news", "daily"], "
 class Run:
     """One execution of PIPELINE with a fetcher and two writers connected."""
 
-    def __init__(self, world: World, definition: dict[str, Any] | None = None) -> None:
+    def __init__(self, world: SchedulerDriver, definition: dict[str, Any] | None = None) -> None:
         self.world = world
         self.fetcher = world.agent("Fetcher", ["http"], capacity=2)
         self.writer = world.agent("Writer", ["llm", "write"], capacity=2)
@@ -74,7 +80,7 @@ class Run:
 
 
 @pytest.fixture
-def run(world: World) -> Run:
+def run(world: SchedulerDriver) -> Run:
     return Run(world)
 
 
@@ -160,7 +166,7 @@ def test_a_dag_with_a_parallel_branch_and_a_join_runs_to_completion(run: Run) ->
     assert not any(k.startswith("task:") for k in world.state.records)
 
 
-def test_executing_an_older_version_explicitly(world: World) -> None:
+def test_executing_an_older_version_explicitly(world: SchedulerDriver) -> None:
     world.agent("Any", [])
     workflow_id = world.define({"steps": [{"id": "old", "input": {"v": 1}}]})
     world.define({"steps": [{"id": "new", "input": {"v": 2}}]}, workflow_id=workflow_id)
@@ -192,7 +198,7 @@ def test_pause_records_an_in_flight_step_but_starts_no_new_one(run: Run) -> None
     assert deliveries(done, "TaskOffered") == []
 
 
-def test_pause_holds_queued_tasks_even_with_free_agents(world: World) -> None:
+def test_pause_holds_queued_tasks_even_with_free_agents(world: SchedulerDriver) -> None:
     run = Run(world)
     # Both llm agents are kept full by standalone work, so the summaries stay queued.
     blockers = [world.submit(["llm"]) for _ in range(4)]
@@ -297,7 +303,7 @@ def test_cancel_revokes_active_tasks_and_ends_cancelled(run: Run) -> None:
 
 
 def test_a_step_failing_for_good_fails_the_execution_and_cancels_the_other_branch(
-    world: World,
+    world: SchedulerDriver,
 ) -> None:
     definition = {
         "steps": [
@@ -369,7 +375,7 @@ def test_a_missing_template_path_fails_the_step_naming_the_path(run: Run) -> Non
     assert not any(k.startswith("task:") for k in world.state.records)
 
 
-def test_a_missing_context_path_fails_the_execution_at_once(world: World) -> None:
+def test_a_missing_context_path_fails_the_execution_at_once(world: SchedulerDriver) -> None:
     world.agent("Fetcher", ["http"])
     world.agent("Writer", ["llm", "write"])
     workflow_id = world.define(PIPELINE)
@@ -382,12 +388,12 @@ def test_a_missing_context_path_fails_the_execution_at_once(world: World) -> Non
     assert events(dec, "TaskQueued") == []
 
 
-def test_control_of_an_unknown_execution_is_404(world: World) -> None:
+def test_control_of_an_unknown_execution_is_404(world: SchedulerDriver) -> None:
     world.refused("CancelExecution", 404, "execution_not_found", execution_id="nope", by=world.user)
 
 
 def test_pausing_a_completed_execution_is_404_and_points_at_the_read_model(
-    world: World,
+    world: SchedulerDriver,
 ) -> None:
     world.agent("Any", [])
     workflow_id = world.define({"steps": [{"id": "only"}]})

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from .world import World, new_id, step_task_id
+from tests.support.agents_svc.scheduler_driver import SchedulerDriver, new_id, step_task_id
 
 
-def _busy_world() -> tuple[World, dict[str, str]]:
+def _busy_world() -> tuple[SchedulerDriver, dict[str, str]]:
     """Agents, queued and running tasks, a running execution and a mailbox."""
-    world = World()
+    world = SchedulerDriver()
     ids: dict[str, str] = {}
     ids["agent"] = world.agent("Scout", ["x"], capacity=1)
     ids["other"] = world.agent("Other", ["y"])
@@ -35,7 +35,7 @@ def _busy_world() -> tuple[World, dict[str, str]]:
     return world, ids
 
 
-Case = Callable[[World, dict[str, str]], tuple[str, int, str, dict[str, Any]]]
+Case = Callable[[SchedulerDriver, dict[str, str]], tuple[str, int, str, dict[str, Any]]]
 CASES: dict[str, Case] = {
     "name taken": lambda w, i: (
         "CreateAgent",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .world import World, deliveries, events, new_id
+from tests.support.agents_svc.scheduler_driver import SchedulerDriver, deliveries, events, new_id
 
 
-def _broadcast(world: World, **filters: object) -> tuple[str, list[str]]:
+def _broadcast(world: SchedulerDriver, **filters: object) -> tuple[str, list[str]]:
     message_id = new_id()
     resource = world.answer(
         "BroadcastMessage",
@@ -19,7 +19,7 @@ def _broadcast(world: World, **filters: object) -> tuple[str, list[str]]:
     return message_id, list(resource["recipients"])
 
 
-def test_broadcast_reaches_every_agent_matching_the_filter(world: World) -> None:
+def test_broadcast_reaches_every_agent_matching_the_filter(world: SchedulerDriver) -> None:
     other_project = new_id()
     gpu_here = world.agent("GpuHere", ["gpu", "llm"])
     gpu_offline = world.agent("GpuOffline", ["gpu"], connect=False)
@@ -31,7 +31,7 @@ def test_broadcast_reaches_every_agent_matching_the_filter(world: World) -> None
     assert sorted(recipients) == sorted([gpu_here, gpu_offline])
 
 
-def test_broadcast_without_filter_reaches_every_agent(world: World) -> None:
+def test_broadcast_without_filter_reaches_every_agent(world: SchedulerDriver) -> None:
     everyone = [
         world.agent("A", ["x"]),
         world.agent("B", [], connect=False),
@@ -60,7 +60,7 @@ def test_broadcast_without_filter_reaches_every_agent(world: World) -> None:
     assert sorted(sent["recipients"]) == sorted(everyone)
 
 
-def test_direct_message_reaches_only_its_target(world: World) -> None:
+def test_direct_message_reaches_only_its_target(world: SchedulerDriver) -> None:
     target = world.agent("Target")
     world.agent("Bystander")
 
@@ -76,7 +76,7 @@ def test_direct_message_reaches_only_its_target(world: World) -> None:
     assert (sent["recipients"], sent["broadcast"]) == ([target], False)
 
 
-def test_direct_message_to_an_unknown_agent_is_404(world: World) -> None:
+def test_direct_message_to_an_unknown_agent_is_404(world: SchedulerDriver) -> None:
     refusal = world.refused(
         "SendDirectMessage",
         404,
@@ -90,7 +90,7 @@ def test_direct_message_to_an_unknown_agent_is_404(world: World) -> None:
     assert refusal.field == "to_agent_id"
 
 
-def test_sequence_numbers_increase_per_recipient(world: World) -> None:
+def test_sequence_numbers_increase_per_recipient(world: SchedulerDriver) -> None:
     first = world.agent("First")
     second = world.agent("Second")
     world.send(first)
@@ -113,7 +113,7 @@ def test_sequence_numbers_increase_per_recipient(world: World) -> None:
     assert [d["seq"] for d in deliveries(fourth, "MessageDelivered")] == [4]
 
 
-def test_ack_removes_the_message_and_it_is_not_delivered_again(world: World) -> None:
+def test_ack_removes_the_message_and_it_is_not_delivered_again(world: SchedulerDriver) -> None:
     agent_id = world.agent("Scout")
     message_id = events(world.send(agent_id), "MessageSent")[0]["message_id"]
     kept_id = events(world.send(agent_id), "MessageSent")[0]["message_id"]
@@ -127,7 +127,7 @@ def test_ack_removes_the_message_and_it_is_not_delivered_again(world: World) -> 
     assert [d["message_id"] for d in deliveries(reconnected, "MessageDelivered")] == [kept_id]
 
 
-def test_an_offline_agent_gets_a_broadcast_when_it_connects(world: World) -> None:
+def test_an_offline_agent_gets_a_broadcast_when_it_connects(world: SchedulerDriver) -> None:
     agent_id = world.agent("Sleeper", connect=False)
     message_id, recipients = _broadcast(world)
 
@@ -137,7 +137,7 @@ def test_an_offline_agent_gets_a_broadcast_when_it_connects(world: World) -> Non
     assert [d["message_id"] for d in deliveries(dec, "MessageDelivered", agent_id)] == [message_id]
 
 
-def test_a_mailbox_holds_at_most_1000_unacknowledged_messages(world: World) -> None:
+def test_a_mailbox_holds_at_most_1000_unacknowledged_messages(world: SchedulerDriver) -> None:
     agent_id = world.agent("Hoarder")
     other = world.agent("Reader")
     first = ""
