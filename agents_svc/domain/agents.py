@@ -6,7 +6,7 @@ from typing import Any
 
 from agents_svc.domain.decision import SchedulerDecision
 from agents_svc.domain.errors import conflict, not_found
-from agents_svc.domain.executions import release_task
+from agents_svc.domain.execution_steps import release_task
 from agents_svc.domain.state import Record, name_key
 from agents_svc.domain.tasks import agent_key, offer, refresh_status, set_status
 from agents_svc.domain.views import agent_view, effective_capabilities, iso

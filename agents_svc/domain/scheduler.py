@@ -10,7 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from agents_svc.domain import agents, executions, messages, task_commands, workflows
+from agents_svc.domain import (
+    agents,
+    execution_control,
+    executions,
+    messages,
+    task_commands,
+    workflows,
+)
 from agents_svc.domain.decision import Answer, SchedulerDecision
 from agents_svc.domain.dispatch import dispatch
 from agents_svc.domain.errors import Refusal
@@ -32,9 +39,9 @@ ANSWERED: dict[str, Step] = {
     "CancelTask": task_commands.cancel,
     "DefineWorkflow": workflows.define,
     "ExecuteWorkflow": executions.execute,
-    "PauseExecution": executions.pause,
-    "ResumeExecution": executions.resume,
-    "CancelExecution": executions.cancel,
+    "PauseExecution": execution_control.pause,
+    "ResumeExecution": execution_control.resume,
+    "CancelExecution": execution_control.cancel,
     "BroadcastMessage": messages.broadcast,
     "SendDirectMessage": messages.direct,
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agents_svc.domain import executions
+from agents_svc.domain import execution_steps
 from agents_svc.domain.agents import get_agent, satisfiable
 from agents_svc.domain.decision import SchedulerDecision
 from agents_svc.domain.dispatch import ACCEPTING, AVOID_FIELD, dispatch
@@ -93,7 +93,7 @@ def assign_explicitly(dec: SchedulerDecision, data: dict[str, Any]) -> None:
         dec.reply(task_view(task))
         return
     if task["status"] == "assigned":
-        task = executions.release_task(dec, task, "reassigned")
+        task = execution_steps.release_task(dec, task, "reassigned")
     task = assign(dec, task, agent["id"], by=data["by"])
     dec.reply(task_view(task))
 
@@ -108,7 +108,7 @@ def redistribute(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     for task in sorted(chosen, key=lambda t: t["seq"]):
         if task["status"] in ACTIVE:
             previous[task["id"]] = task["agent_id"]
-            released = executions.release_task(dec, task, "redistributed")
+            released = execution_steps.release_task(dec, task, "redistributed")
             # Remembered past this dispatch round: a later one must not hand it back either.
             dec.update(task_key(released["id"]), **{AVOID_FIELD: task["agent_id"]})
     made = dict(dispatch(dec, exclude=previous))
@@ -150,7 +150,7 @@ def cancel(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     )
     finish(dec, task)
     done = {**task, "status": "cancelled", "finished_at": dec.now}
-    executions.step_failed(dec, task, "its task was cancelled")
+    execution_steps.step_failed(dec, task, "its task was cancelled")
     dec.reply(task_view(done))
 
 
@@ -179,7 +179,7 @@ def started(dec: SchedulerDecision, data: dict[str, Any]) -> None:
         task["id"],
         {"task_id": task["id"], "agent_id": task["agent_id"], "attempt": task["attempt"]},
     )
-    executions.step_started(dec, task)
+    execution_steps.step_started(dec, task)
 
 
 def progressed(dec: SchedulerDecision, data: dict[str, Any]) -> None:
@@ -219,7 +219,7 @@ def completed(dec: SchedulerDecision, data: dict[str, Any]) -> None:
         },
     )
     finish(dec, task)
-    executions.step_completed(dec, task, data["output"])
+    execution_steps.step_completed(dec, task, data["output"])
 
 
 def failed(dec: SchedulerDecision, data: dict[str, Any]) -> None:
@@ -232,9 +232,9 @@ def failed(dec: SchedulerDecision, data: dict[str, Any]) -> None:
 def fail_attempt_of(dec: SchedulerDecision, task: Record, error: str, *, retryable: bool) -> None:
     """A failed attempt (reported, or timed out), and what it means for its execution."""
     if fail_attempt(dec, task, error, retryable=retryable):
-        executions.step_failed(dec, task, error)
+        execution_steps.step_failed(dec, task, error)
     else:
-        executions.step_requeued(dec, task, error)
+        execution_steps.step_requeued(dec, task, error)
 
 
 def time_out(dec: SchedulerDecision) -> None:
