@@ -1,1 +1,1 @@
-"""Agents context: agents, workflows, executions, tasks and agent messaging (to be built)."""
+"""Agents context: agents and their keys, workflows, executions, tasks and agent messaging."""

@@ -14,7 +14,7 @@ from dafnck_sdk.errors import AgentStopped, DeliveryError
 from dafnck_sdk.inbox import Inbox, MessageHandler
 from dafnck_sdk.outbox import Outbox
 from dafnck_sdk.protocol import Message, Offer
-from dafnck_sdk.tasks import Handler, TaskRunner
+from dafnck_sdk.task_runner import Handler, TaskRunner
 
 log = logging.getLogger("dafnck_sdk")
 

@@ -18,7 +18,7 @@ TASK_REPORTS = frozenset({"started", "progress", "result", "failure"})
 TERMINAL_REPORTS = frozenset({"result", "failure"})
 MAX_ERROR_CHARS = 2000
 MAX_PROGRESS_MESSAGE_CHARS = 1000
-# What the edge accepts (agents_svc/limits.py), measured as compact UTF-8 JSON: a result's
+# What the edge accepts (agents_svc/domain/sizes.py), measured as compact UTF-8 JSON: a result's
 # output, and a direct message's body. The SDK refuses more before sending.
 MAX_RESULT_BYTES = 256 * 1024
 MAX_BODY_BYTES = 64 * 1024

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 import redis.asyncio as aioredis
 from aiohttp import web
 
-from agents_svc import http as agents_http
-from agents_svc import live as agents_live
+from agents_svc import api as agents_http
+from agents_svc.api import live as agents_live
 from edge.auth.wiring import EdgeSecurity, SecuritySettings
 from edge.core import EdgeConfig
 from streams.commands import CommandBus

@@ -1,1 +1,1 @@
-"""The agents domain: pure scheduling decisions over agents, workflows, executions and tasks."""
+"""The scheduling shard's decisions: pure functions of typed state, commands in, events out."""

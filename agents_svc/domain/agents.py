@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from agents_svc.domain.decision import Decision
+from agents_svc.domain.decision import SchedulerDecision
 from agents_svc.domain.errors import conflict, not_found
-from agents_svc.domain.executions import release_task
+from agents_svc.domain.execution_steps import release_task
 from agents_svc.domain.state import Record, name_key
 from agents_svc.domain.tasks import agent_key, offer, refresh_status, set_status
 from agents_svc.domain.views import agent_view, effective_capabilities, iso
@@ -15,7 +15,7 @@ MAX_LIVE_KEYS = 10
 CONFIG_FIELDS = ("name", "capabilities", "capacity", "labels", "model_settings")
 
 
-def get_agent(dec: Decision, agent_id: str, field: str | None = None) -> Record:
+def get_agent(dec: SchedulerDecision, agent_id: str, field: str | None = None) -> Record:
     """The live agent, or 404."""
     agent = dec.get(agent_key(agent_id))
     if agent is None:
@@ -23,13 +23,13 @@ def get_agent(dec: Decision, agent_id: str, field: str | None = None) -> Record:
     return agent
 
 
-def satisfiable(dec: Decision, capabilities: list[str]) -> bool:
+def satisfiable(dec: SchedulerDecision, capabilities: list[str]) -> bool:
     """True when some live agent offers every one of these capabilities."""
     needs = set(capabilities)
     return any(needs.issubset(effective_capabilities(a)) for a in dec.state.agents())
 
 
-def _check_name(dec: Decision, project_id: str, name: str, agent_id: str) -> None:
+def _check_name(dec: SchedulerDecision, project_id: str, name: str, agent_id: str) -> None:
     holder = dec.state.names.get(name_key(project_id, name))
     if holder is not None and holder != agent_id:
         raise conflict(
@@ -37,7 +37,7 @@ def _check_name(dec: Decision, project_id: str, name: str, agent_id: str) -> Non
         )
 
 
-def create(dec: Decision, data: dict[str, Any]) -> None:
+def create(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """CreateAgent: register an agent (status registered until it connects)."""
     existing = dec.get(agent_key(data["agent_id"]))
     if existing is not None:
@@ -79,7 +79,7 @@ def create(dec: Decision, data: dict[str, Any]) -> None:
     dec.reply(agent_view(agent, dec.state), 201)
 
 
-def update(dec: Decision, data: dict[str, Any]) -> None:
+def update(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """UpdateAgent: change configuration fields; only real changes are announced."""
     agent = get_agent(dec, data["agent_id"])
     changes = {k: v for k, v in data["changes"].items() if agent.get(k) != v}
@@ -100,7 +100,7 @@ def update(dec: Decision, data: dict[str, Any]) -> None:
     dec.reply(agent_view(agent, dec.state))
 
 
-def delete(dec: Decision, data: dict[str, Any]) -> None:
+def delete(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """DeleteAgent: its tasks go elsewhere, its keys stop working, its name is free again."""
     agent = get_agent(dec, data["agent_id"])
     moved = move_tasks(dec, agent["id"], "agent_deleted", include_running=True)
@@ -118,7 +118,7 @@ def delete(dec: Decision, data: dict[str, Any]) -> None:
     dec.reply({"agent_id": agent["id"], "deleted": True, "moved_tasks": moved})
 
 
-def drain(dec: Decision, data: dict[str, Any]) -> None:
+def drain(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """DrainAgent: no new tasks; queued ones go elsewhere; running ones finish here."""
     agent = get_agent(dec, data["agent_id"])
     agent = set_status(dec, agent, "draining", "drained by an operator")
@@ -127,7 +127,9 @@ def drain(dec: Decision, data: dict[str, Any]) -> None:
     dec.reply(agent_view(agent, dec.state))
 
 
-def move_tasks(dec: Decision, agent_id: str, reason: str, *, include_running: bool) -> list[str]:
+def move_tasks(
+    dec: SchedulerDecision, agent_id: str, reason: str, *, include_running: bool
+) -> list[str]:
     """Release the agent's tasks back to the queue (dispatch then places them elsewhere)."""
     moved = []
     for task_id in dec.state.tasks_of(agent_id):
@@ -139,7 +141,7 @@ def move_tasks(dec: Decision, agent_id: str, reason: str, *, include_running: bo
     return moved
 
 
-def issue_key(dec: Decision, data: dict[str, Any]) -> None:
+def issue_key(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """IssueAgentKey: remember a key (its hash travels to the read model the edge checks)."""
     agent = get_agent(dec, data["agent_id"])
     keys = dict(agent["keys"])
@@ -162,7 +164,7 @@ def issue_key(dec: Decision, data: dict[str, Any]) -> None:
     dec.reply(_key_view(agent["id"], data["key_id"], keys[data["key_id"]]), 201)
 
 
-def revoke_key(dec: Decision, data: dict[str, Any]) -> None:
+def revoke_key(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """RevokeAgentKey: idempotent; a revoked key never works again."""
     agent = get_agent(dec, data["agent_id"])
     key = agent["keys"].get(data["key_id"])
@@ -192,7 +194,7 @@ def _key_view(agent_id: str, key_id: str, key: Record) -> dict[str, Any]:
     }
 
 
-def connect(dec: Decision, data: dict[str, Any]) -> None:
+def connect(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """ConnectAgent: online again; unstarted tasks and unread messages are offered again."""
     agent = dec.get(agent_key(data["agent_id"]))
     if agent is None:
@@ -234,21 +236,21 @@ def connect(dec: Decision, data: dict[str, Any]) -> None:
         dec.deliver("MessageDelivered", agent["id"], message)
 
 
-def heartbeat(dec: Decision, data: dict[str, Any]) -> None:
+def heartbeat(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """AgentHeartbeat: the agent is alive now."""
     agent = dec.get(agent_key(data["agent_id"]))
     if agent is not None and agent.get("session_id") == data["session_id"]:
         dec.update(agent_key(agent["id"]), last_seen=dec.now)
 
 
-def disconnect(dec: Decision, data: dict[str, Any]) -> None:
+def disconnect(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """DisconnectAgent: no new tasks; it keeps its own until the heartbeat timeout."""
     agent = dec.get(agent_key(data["agent_id"]))
     if agent is not None and agent.get("session_id") == data["session_id"]:
         dec.update(agent_key(agent["id"]), session_id=None, last_seen=dec.now)
 
 
-def expire(dec: Decision, timeout_s: float) -> None:
+def expire(dec: SchedulerDecision, timeout_s: float) -> None:
     """Agents silent past the timeout go offline and their tasks are redistributed."""
     for agent in dec.state.agents():
         if agent["status"] in ("registered", "offline") or agent.get("last_seen") is None:

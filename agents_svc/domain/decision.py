@@ -37,7 +37,7 @@ class Answer:
 
 
 @dataclass
-class Decision:
+class SchedulerDecision:
     """Accumulates the effects of one command against the scheduler state."""
 
     state: SchedulerState

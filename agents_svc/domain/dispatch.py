@@ -9,7 +9,7 @@ lowest load relative to its capacity.
 
 from __future__ import annotations
 
-from agents_svc.domain.decision import Decision
+from agents_svc.domain.decision import SchedulerDecision
 from agents_svc.domain.state import TASK, Record
 from agents_svc.domain.tasks import assign
 from agents_svc.domain.views import effective_capabilities, effective_capacity
@@ -19,7 +19,7 @@ SCAN_LIMIT = 500  # queued tasks looked at per project per turn; bounds a turn's
 AVOID_FIELD = "avoid_agent_id"  # on a task record: the agent it was redistributed away from
 
 
-def available(dec: Decision, exclude: frozenset[str] = frozenset()) -> dict[str, Record]:
+def available(dec: SchedulerDecision, exclude: frozenset[str] = frozenset()) -> dict[str, Record]:
     """Agents that can take a task right now, by id."""
     free: dict[str, Record] = {}
     for agent in dec.state.agents():
@@ -32,7 +32,7 @@ def available(dec: Decision, exclude: frozenset[str] = frozenset()) -> dict[str,
     return free
 
 
-def choose_agent(dec: Decision, task: Record, free: dict[str, Record]) -> Record | None:
+def choose_agent(dec: SchedulerDecision, task: Record, free: dict[str, Record]) -> Record | None:
     """The least loaded free agent offering every capability the task needs."""
     needs = set(task["capabilities"])
     best: tuple[float, int, str] | None = None
@@ -47,7 +47,9 @@ def choose_agent(dec: Decision, task: Record, free: dict[str, Record]) -> Record
     return chosen
 
 
-def dispatch(dec: Decision, exclude: dict[str, str] | None = None) -> list[tuple[str, str]]:
+def dispatch(
+    dec: SchedulerDecision, exclude: dict[str, str] | None = None
+) -> list[tuple[str, str]]:
     """Assign queued tasks while any agent can take one; returns (task id, agent id) pairs.
 
     ``exclude`` maps a task id to an agent it must not go to (as a task's ``avoid_agent_id``).
@@ -73,7 +75,7 @@ def dispatch(dec: Decision, exclude: dict[str, str] | None = None) -> list[tuple
 
 
 def _next_in(
-    dec: Decision, project: str, free: dict[str, Record], exclude: dict[str, str]
+    dec: SchedulerDecision, project: str, free: dict[str, Record], exclude: dict[str, str]
 ) -> tuple[Record | None, Record | None]:
     queue = dec.state.pending.get(project)
     if not queue:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from agents_svc.domain.decision import Decision
-from agents_svc.domain.errors import conflict, not_active, not_found
+from agents_svc.domain.decision import SchedulerDecision
+from agents_svc.domain.errors import not_active, not_found
 from agents_svc.domain.state import EXECUTION, WORKFLOW, Record
-from agents_svc.domain.tasks import finish, queue, release, revoke, task_key
+from agents_svc.domain.tasks import finish, queue, revoke, task_key
 from agents_svc.domain.templating import MissingValue, resolve
 from agents_svc.domain.views import execution_view
 
@@ -22,7 +22,7 @@ TERMINAL = frozenset({"completed", "failed", "cancelled"})
 STEP_NAMESPACE = uuid.UUID("5d0c8c52-6f0e-4a7b-9d7e-2f1f3c1e4b60")
 
 
-def get_execution(dec: Decision, execution_id: str) -> Record:
+def get_execution(dec: SchedulerDecision, execution_id: str) -> Record:
     """The active execution, or 404 (finished ones live in the read model only)."""
     ex = dec.get(EXECUTION + execution_id)
     if ex is None:
@@ -32,7 +32,7 @@ def get_execution(dec: Decision, execution_id: str) -> Record:
     return ex
 
 
-def execute(dec: Decision, data: dict[str, Any]) -> None:
+def execute(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """ExecuteWorkflow: start an execution of a version (the latest by default)."""
     existing = dec.get(EXECUTION + data["execution_id"])
     if existing is not None:
@@ -76,7 +76,7 @@ def execute(dec: Decision, data: dict[str, Any]) -> None:
     dec.reply(execution_view(ex), 201)
 
 
-def advance(dec: Decision, ex: Record) -> Record:
+def advance(dec: SchedulerDecision, ex: Record) -> Record:
     """Queue every step whose dependencies have completed (while running)."""
     if ex["status"] != "running":
         return ex
@@ -94,8 +94,8 @@ def advance(dec: Decision, ex: Record) -> Record:
         try:
             task_input = resolve(step["input"], scope)
         except MissingValue as exc:
-            ex = _step_changed(dec, ex, step["id"], "failed", error=str(exc))
-            return _fail(dec, ex, f"step {step['id']}: {exc}")
+            ex = step_changed(dec, ex, step["id"], "failed", error=str(exc))
+            return fail_execution(dec, ex, f"step {step['id']}: {exc}")
         task_id = str(uuid.uuid5(STEP_NAMESPACE, f"{ex['id']}/{step['id']}"))
         queue(
             dec,
@@ -113,140 +113,17 @@ def advance(dec: Decision, ex: Record) -> Record:
             execution_id=ex["id"],
             step_id=step["id"],
         )
-        ex = _step_changed(dec, ex, step["id"], "queued", task_id=task_id)
+        ex = step_changed(dec, ex, step["id"], "queued", task_id=task_id)
     return ex
 
 
-def step_started(dec: Decision, task: Record) -> None:
-    """The step's task started on an agent."""
-    ex = _of(dec, task)
-    if ex is not None:
-        _step_changed(
-            dec,
-            ex,
-            task["step_id"],
-            "running",
-            task_id=task["id"],
-            attempts=task["attempt"],
-            started_at=dec.now,
-        )
+def fail_execution(dec: SchedulerDecision, ex: Record, reason: str) -> Record:
+    """End the execution as failed, the reason cut to 500 characters."""
+    return finish_execution(dec, ex, "failed", reason=reason[:500])
 
 
-def release_task(dec: Decision, task: Record, reason: str) -> Record:
-    """Take a task back from its agent; a workflow step shows it is queued again."""
-    task = release(dec, task, reason)
-    step_requeued(dec, task)
-    return task
-
-
-def step_requeued(dec: Decision, task: Record, error: str | None = None) -> None:
-    """The step's task went back to the queue (a retry, or its agent was lost)."""
-    ex = _of(dec, task)
-    if ex is None:
-        return
-    if ex["status"] == "paused":
-        # Back in the queue while paused: held like every other queued task of the execution.
-        dec.update(task_key(task["id"]), held=True)
-    if ex["steps"][task["step_id"]]["status"] != "queued":
-        _step_changed(dec, ex, task["step_id"], "queued", task_id=task["id"], error=error)
-
-
-def step_completed(dec: Decision, task: Record, output: dict[str, Any]) -> None:
-    """Record the step's output; the execution completes or moves on."""
-    ex = _of(dec, task)
-    if ex is None:
-        return
-    ex = _step_changed(
-        dec,
-        ex,
-        task["step_id"],
-        "completed",
-        task_id=task["id"],
-        attempts=task["attempt"],
-        output=output,
-        finished_at=dec.now,
-        error=None,
-    )
-    if all(s["status"] == "completed" for s in ex["steps"].values()):
-        outputs = {sid: s.get("output") for sid, s in ex["steps"].items()}
-        _finish(dec, ex, "completed", outputs=outputs)
-    else:
-        advance(dec, ex)
-
-
-def step_failed(dec: Decision, task: Record, error: str) -> None:
-    """The step failed for good: so does its execution."""
-    ex = _of(dec, task)
-    if ex is not None:
-        ex = _step_changed(
-            dec,
-            ex,
-            task["step_id"],
-            "failed",
-            task_id=task["id"],
-            attempts=task["attempt"],
-            error=error,
-            finished_at=dec.now,
-        )
-        _fail(dec, ex, f"step {task['step_id']} failed: {error}")
-
-
-def pause(dec: Decision, data: dict[str, Any]) -> None:
-    """PauseExecution: dispatch nothing new until resumed."""
-    ex = _transition(dec, data, "paused", {"running"})
-    for task in _tasks_of(dec, ex):
-        if task["status"] == "pending":
-            dec.update(task_key(task["id"]), held=True)
-    dec.reply(execution_view(ex))
-
-
-def resume(dec: Decision, data: dict[str, Any]) -> None:
-    """ResumeExecution: continue exactly where it stopped."""
-    ex = _transition(dec, data, "running", {"paused"})
-    for task in _tasks_of(dec, ex):
-        if task.get("held"):
-            dec.update(task_key(task["id"]), held=False)
-    dec.reply(execution_view(advance(dec, ex)))
-
-
-def cancel(dec: Decision, data: dict[str, Any]) -> None:
-    """CancelExecution: stop its active tasks on their agents."""
-    ex = get_execution(dec, data["execution_id"])
-    _transition(dec, data, ex["status"], {"running", "paused"}, announce=False)
-    dec.reply(
-        execution_view(_finish(dec, ex, "cancelled", by=data.get("by"), reason=data.get("reason")))
-    )
-
-
-def _transition(
-    dec: Decision, data: dict[str, Any], to: str, allowed: set[str], announce: bool = True
-) -> Record:
-    ex = get_execution(dec, data["execution_id"])
-    if ex["status"] not in allowed:
-        raise conflict("invalid_transition", f"execution is {ex['status']}", "execution_id")
-    if announce:
-        dec.event(
-            "ExecutionStatusChanged",
-            ex["id"],
-            {
-                "execution_id": ex["id"],
-                "from": ex["status"],
-                "to": to,
-                "reason": data.get("reason"),
-                "by": data.get("by"),
-                "outputs": None,
-            },
-        )
-        ex = dec.update(EXECUTION + ex["id"], status=to, updated_at=dec.now)
-    return ex
-
-
-def _fail(dec: Decision, ex: Record, reason: str) -> Record:
-    return _finish(dec, ex, "failed", reason=reason[:500])
-
-
-def _finish(
-    dec: Decision,
+def finish_execution(
+    dec: SchedulerDecision,
     ex: Record,
     status: str,
     *,
@@ -254,7 +131,8 @@ def _finish(
     by: str | None = None,
     reason: str | None = None,
 ) -> Record:
-    for task in _tasks_of(dec, ex):
+    """End the execution: its active tasks are revoked and cancelled, then it leaves."""
+    for task in tasks_of_execution(dec, ex):
         revoke(dec, task, f"execution {status}")
         dec.event(
             "TaskCancelled",
@@ -262,7 +140,7 @@ def _finish(
             {"task_id": task["id"], "by": by, "reason": f"execution {status}"},
         )
         finish(dec, task)
-        ex = _step_changed(dec, ex, task["step_id"], "cancelled", finished_at=dec.now)
+        ex = step_changed(dec, ex, task["step_id"], "cancelled", finished_at=dec.now)
     dec.event(
         "ExecutionStatusChanged",
         ex["id"],
@@ -280,7 +158,8 @@ def _finish(
     return done
 
 
-def _tasks_of(dec: Decision, ex: Record) -> list[Record]:
+def tasks_of_execution(dec: SchedulerDecision, ex: Record) -> list[Record]:
+    """The execution's tasks still on the write side (queued, assigned or running)."""
     found = []
     for state in ex["steps"].values():
         task = dec.get(task_key(state["task_id"])) if state.get("task_id") else None
@@ -289,13 +168,10 @@ def _tasks_of(dec: Decision, ex: Record) -> list[Record]:
     return found
 
 
-def _of(dec: Decision, task: Record) -> Record | None:
-    if not task.get("execution_id"):
-        return None
-    return dec.get(EXECUTION + task["execution_id"])
-
-
-def _step_changed(dec: Decision, ex: Record, step_id: str, to: str, **fields: Any) -> Record:
+def step_changed(
+    dec: SchedulerDecision, ex: Record, step_id: str, to: str, **fields: Any
+) -> Record:
+    """Move one step to ``to`` (StepStatusChanged) and store the execution with it."""
     old = ex["steps"][step_id]
     new = {**old, **fields, "status": to}
     dec.event(

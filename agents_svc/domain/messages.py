@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from agents_svc.domain.agents import get_agent
-from agents_svc.domain.decision import Decision
+from agents_svc.domain.decision import SchedulerDecision
 from agents_svc.domain.errors import Refusal
 from agents_svc.domain.state import MAILBOX, Record
 from agents_svc.domain.views import effective_capabilities, iso
@@ -17,7 +17,9 @@ from agents_svc.domain.views import effective_capabilities, iso
 MAILBOX_LIMIT = 1000
 
 
-def _post(dec: Decision, agent_id: str, message_id: str, sender: str, body: dict[str, Any]) -> None:
+def _post(
+    dec: SchedulerDecision, agent_id: str, message_id: str, sender: str, body: dict[str, Any]
+) -> None:
     box = dec.get(MAILBOX + agent_id) or {"next_seq": 1, "unacked": []}
     delivery = {
         "message_id": message_id,
@@ -33,12 +35,12 @@ def _post(dec: Decision, agent_id: str, message_id: str, sender: str, body: dict
     dec.deliver("MessageDelivered", agent_id, delivery)
 
 
-def _full(dec: Decision, agent_id: str) -> bool:
+def _full(dec: SchedulerDecision, agent_id: str) -> bool:
     box = dec.get(MAILBOX + agent_id)
     return box is not None and len(box["unacked"]) >= MAILBOX_LIMIT
 
 
-def broadcast(dec: Decision, data: dict[str, Any]) -> None:
+def broadcast(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """BroadcastMessage: every live agent matching the filter (offline ones on reconnect)."""
     recipients: list[str] = []
     for agent in sorted(dec.state.agents(), key=lambda a: a["id"]):
@@ -55,7 +57,7 @@ def _selected(agent: Record, data: dict[str, Any]) -> bool:
     return not data.get("capability") or data["capability"] in effective_capabilities(agent)
 
 
-def direct(dec: Decision, data: dict[str, Any]) -> None:
+def direct(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """SendDirectMessage: to one agent only."""
     agent = get_agent(dec, data["to_agent_id"], "to_agent_id")
     if _full(dec, agent["id"]):
@@ -70,7 +72,7 @@ def direct(dec: Decision, data: dict[str, Any]) -> None:
 
 
 def _announce(
-    dec: Decision, data: dict[str, Any], recipients: list[str], *, broadcast: bool
+    dec: SchedulerDecision, data: dict[str, Any], recipients: list[str], *, broadcast: bool
 ) -> None:
     dec.event(
         "MessageSent",
@@ -86,7 +88,7 @@ def _announce(
     dec.reply({"message_id": data["message_id"], "recipients": recipients}, 201)
 
 
-def acknowledge(dec: Decision, data: dict[str, Any]) -> None:
+def acknowledge(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """AckMessage: the agent has it; it is not delivered again."""
     box = dec.get(MAILBOX + data["agent_id"])
     if box is None:

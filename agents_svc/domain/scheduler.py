@@ -1,4 +1,4 @@
-"""The scheduling shard's decision function: one command in, one Decision out.
+"""The scheduling shard's decision function: one command in, one decision out.
 
 Pure: no I/O, time is the command's. Every command that may free capacity or queue work
 ends with a dispatch round, so work moves as soon as it can.
@@ -10,14 +10,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from agents_svc.domain import agents, executions, messages, task_commands, workflows
-from agents_svc.domain.decision import Answer, Decision
+from agents_svc.domain import (
+    agents,
+    execution_control,
+    executions,
+    messages,
+    task_commands,
+    workflows,
+)
+from agents_svc.domain.decision import Answer, SchedulerDecision
 from agents_svc.domain.dispatch import dispatch
 from agents_svc.domain.errors import Refusal
 from agents_svc.domain.state import SchedulerState
 from agents_svc.domain.tasks import settle_statuses
 
-Step = Callable[[Decision, dict[str, Any]], None]
+Step = Callable[[SchedulerDecision, dict[str, Any]], None]
 
 ANSWERED: dict[str, Step] = {
     "CreateAgent": agents.create,
@@ -32,9 +39,9 @@ ANSWERED: dict[str, Step] = {
     "CancelTask": task_commands.cancel,
     "DefineWorkflow": workflows.define,
     "ExecuteWorkflow": executions.execute,
-    "PauseExecution": executions.pause,
-    "ResumeExecution": executions.resume,
-    "CancelExecution": executions.cancel,
+    "PauseExecution": execution_control.pause,
+    "ResumeExecution": execution_control.resume,
+    "CancelExecution": execution_control.cancel,
     "BroadcastMessage": messages.broadcast,
     "SendDirectMessage": messages.direct,
 }
@@ -75,9 +82,9 @@ class Scheduler:
         """True for commands a caller waits on."""
         return type_name in ANSWERED
 
-    def decide(self, type_name: str, data: dict[str, Any], now: float) -> Decision:
+    def decide(self, type_name: str, data: dict[str, Any], now: float) -> SchedulerDecision:
         """Apply one command; a refusal leaves the state untouched and carries the answer."""
-        dec = Decision(self.state, now)
+        dec = SchedulerDecision(self.state, now)
         try:
             if type_name == "Tick":
                 agents.expire(dec, self.settings.heartbeat_timeout_s)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from agents_svc.domain import executions
+from agents_svc.domain import execution_steps
 from agents_svc.domain.agents import get_agent, satisfiable
-from agents_svc.domain.decision import Decision
+from agents_svc.domain.decision import SchedulerDecision
 from agents_svc.domain.dispatch import ACCEPTING, AVOID_FIELD, dispatch
 from agents_svc.domain.errors import conflict, not_active, unprocessable
 from agents_svc.domain.state import ACTIVE, Record
@@ -36,7 +36,7 @@ SPEC_FIELDS = (
 )
 
 
-def submit(dec: Decision, data: dict[str, Any]) -> None:
+def submit(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """SubmitTask: queue a standalone task (dispatch follows the command)."""
     existing = dec.get(task_key(data["task_id"]))
     if existing is not None:
@@ -61,7 +61,7 @@ def submit(dec: Decision, data: dict[str, Any]) -> None:
     dec.reply(task_view(task), 201)
 
 
-def get_task(dec: Decision, task_id: str) -> Record:
+def get_task(dec: SchedulerDecision, task_id: str) -> Record:
     """The unfinished task, or 404."""
     task = dec.get(task_key(task_id))
     if task is None:
@@ -69,7 +69,7 @@ def get_task(dec: Decision, task_id: str) -> Record:
     return task
 
 
-def assign_explicitly(dec: Decision, data: dict[str, Any]) -> None:
+def assign_explicitly(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """AssignTask: an operator puts a task on a given agent."""
     task = get_task(dec, data["task_id"])
     agent = get_agent(dec, data["agent_id"], "agent_id")
@@ -93,12 +93,12 @@ def assign_explicitly(dec: Decision, data: dict[str, Any]) -> None:
         dec.reply(task_view(task))
         return
     if task["status"] == "assigned":
-        task = executions.release_task(dec, task, "reassigned")
+        task = execution_steps.release_task(dec, task, "reassigned")
     task = assign(dec, task, agent["id"], by=data["by"])
     dec.reply(task_view(task))
 
 
-def redistribute(dec: Decision, data: dict[str, Any]) -> None:
+def redistribute(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """RedistributeTasks: release the matching tasks and assign them again, elsewhere."""
     chosen: list[Record] = []
     for task in list(dec.state.tasks()):
@@ -108,7 +108,7 @@ def redistribute(dec: Decision, data: dict[str, Any]) -> None:
     for task in sorted(chosen, key=lambda t: t["seq"]):
         if task["status"] in ACTIVE:
             previous[task["id"]] = task["agent_id"]
-            released = executions.release_task(dec, task, "redistributed")
+            released = execution_steps.release_task(dec, task, "redistributed")
             # Remembered past this dispatch round: a later one must not hand it back either.
             dec.update(task_key(released["id"]), **{AVOID_FIELD: task["agent_id"]})
     made = dict(dispatch(dec, exclude=previous))
@@ -126,7 +126,7 @@ def redistribute(dec: Decision, data: dict[str, Any]) -> None:
     )
 
 
-def _matches(dec: Decision, task: Record, data: dict[str, Any]) -> bool:
+def _matches(dec: SchedulerDecision, task: Record, data: dict[str, Any]) -> bool:
     if task.get("held"):
         return False
     if data.get("from_agent_id") and task.get("agent_id") != data["from_agent_id"]:
@@ -139,7 +139,7 @@ def _matches(dec: Decision, task: Record, data: dict[str, Any]) -> bool:
     return older is None or dec.now - float(task["created_at"]) >= float(older)
 
 
-def cancel(dec: Decision, data: dict[str, Any]) -> None:
+def cancel(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """CancelTask: stop it (on its agent too); a workflow step's execution fails."""
     task = get_task(dec, data["task_id"])
     revoke(dec, task, "cancelled")
@@ -150,11 +150,11 @@ def cancel(dec: Decision, data: dict[str, Any]) -> None:
     )
     finish(dec, task)
     done = {**task, "status": "cancelled", "finished_at": dec.now}
-    executions.step_failed(dec, task, "its task was cancelled")
+    execution_steps.step_failed(dec, task, "its task was cancelled")
     dec.reply(task_view(done))
 
 
-def _reported(dec: Decision, data: dict[str, Any]) -> Record | None:
+def _reported(dec: SchedulerDecision, data: dict[str, Any]) -> Record | None:
     task = dec.get(task_key(data["task_id"]))
     if task is None or task["status"] not in ACTIVE:
         return None
@@ -163,7 +163,7 @@ def _reported(dec: Decision, data: dict[str, Any]) -> Record | None:
     return task
 
 
-def started(dec: Decision, data: dict[str, Any]) -> None:
+def started(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """StartTask: the agent took the task; its timeout starts now."""
     task = _reported(dec, data)
     if task is None or task["status"] == "running":
@@ -179,10 +179,10 @@ def started(dec: Decision, data: dict[str, Any]) -> None:
         task["id"],
         {"task_id": task["id"], "agent_id": task["agent_id"], "attempt": task["attempt"]},
     )
-    executions.step_started(dec, task)
+    execution_steps.step_started(dec, task)
 
 
-def progressed(dec: Decision, data: dict[str, Any]) -> None:
+def progressed(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """ReportProgress: recorded and announced."""
     task = _reported(dec, data)
     if task is None:
@@ -201,7 +201,7 @@ def progressed(dec: Decision, data: dict[str, Any]) -> None:
     )
 
 
-def completed(dec: Decision, data: dict[str, Any]) -> None:
+def completed(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """CompleteTask: the first result of the current attempt wins; duplicates do nothing."""
     task = _reported(dec, data)
     if task is None:
@@ -219,25 +219,25 @@ def completed(dec: Decision, data: dict[str, Any]) -> None:
         },
     )
     finish(dec, task)
-    executions.step_completed(dec, task, data["output"])
+    execution_steps.step_completed(dec, task, data["output"])
 
 
-def failed(dec: Decision, data: dict[str, Any]) -> None:
+def failed(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """FailTask: spend an attempt; retried after the backoff, or failed for good."""
     task = _reported(dec, data)
     if task is not None:
         fail_attempt_of(dec, task, data["error"], retryable=bool(data["retryable"]))
 
 
-def fail_attempt_of(dec: Decision, task: Record, error: str, *, retryable: bool) -> None:
+def fail_attempt_of(dec: SchedulerDecision, task: Record, error: str, *, retryable: bool) -> None:
     """A failed attempt (reported, or timed out), and what it means for its execution."""
     if fail_attempt(dec, task, error, retryable=retryable):
-        executions.step_failed(dec, task, error)
+        execution_steps.step_failed(dec, task, error)
     else:
-        executions.step_requeued(dec, task, error)
+        execution_steps.step_requeued(dec, task, error)
 
 
-def time_out(dec: Decision) -> None:
+def time_out(dec: SchedulerDecision) -> None:
     """Running tasks past their deadline: the attempt fails (and is revoked on the agent)."""
     for agent in dec.state.agents():
         for task_id in dec.state.tasks_of(agent["id"]):

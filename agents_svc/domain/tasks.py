@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agents_svc.domain.decision import Decision
+from agents_svc.domain.decision import SchedulerDecision
 from agents_svc.domain.state import AGENT, TASK, Record
 from agents_svc.domain.views import effective_capacity, iso
 
@@ -29,7 +29,7 @@ def agent_key(agent_id: str) -> str:
 
 
 def queue(
-    dec: Decision,
+    dec: SchedulerDecision,
     spec: dict[str, Any],
     *,
     execution_id: str | None = None,
@@ -81,7 +81,7 @@ def queue(
     return task
 
 
-def assign(dec: Decision, task: Record, agent_id: str, by: str = SCHEDULER) -> Record:
+def assign(dec: SchedulerDecision, task: Record, agent_id: str, by: str = SCHEDULER) -> Record:
     """Give a pending task to an agent: a new attempt, offered over its connection."""
     attempt = int(task["attempt"]) + 1
     task = dec.update(
@@ -108,7 +108,7 @@ def assign(dec: Decision, task: Record, agent_id: str, by: str = SCHEDULER) -> R
     return task
 
 
-def offer(dec: Decision, task: Record) -> None:
+def offer(dec: SchedulerDecision, task: Record) -> None:
     """(Re)send the task to its agent's connection."""
     dec.deliver(
         "TaskOffered",
@@ -126,7 +126,7 @@ def offer(dec: Decision, task: Record) -> None:
     )
 
 
-def revoke(dec: Decision, task: Record, reason: str) -> None:
+def revoke(dec: SchedulerDecision, task: Record, reason: str) -> None:
     """Tell the task's agent to stop working on this attempt."""
     if task.get("agent_id"):
         dec.deliver(
@@ -140,7 +140,7 @@ def revoke(dec: Decision, task: Record, reason: str) -> None:
         )
 
 
-def release(dec: Decision, task: Record, reason: str) -> Record:
+def release(dec: SchedulerDecision, task: Record, reason: str) -> Record:
     """Take an assigned or running task back from its agent: pending again, no attempt spent."""
     agent_id = task["agent_id"]
     # Revoked even when not started: the agent may have the offer and must not run it.
@@ -168,14 +168,14 @@ def release(dec: Decision, task: Record, reason: str) -> Record:
     return task
 
 
-def finish(dec: Decision, task: Record) -> None:
+def finish(dec: SchedulerDecision, task: Record) -> None:
     """Drop a finished task from the write side and free its agent's slot."""
     dec.put(task_key(task["id"]), None)
     if task.get("agent_id"):
         refresh_status(dec, task["agent_id"])
 
 
-def fail_attempt(dec: Decision, task: Record, error: str, *, retryable: bool) -> bool:
+def fail_attempt(dec: SchedulerDecision, task: Record, error: str, *, retryable: bool) -> bool:
     """Spend an attempt on a failure; True when the task failed for good."""
     failures = int(task["failures"]) + 1
     final = not retryable or failures >= int(task["max_attempts"])
@@ -212,12 +212,12 @@ def fail_attempt(dec: Decision, task: Record, error: str, *, retryable: bool) ->
     return False
 
 
-def refresh_status(dec: Decision, agent_id: str) -> None:
+def refresh_status(dec: SchedulerDecision, agent_id: str) -> None:
     """Note that the agent's load changed; ``settle_statuses`` decides online or busy."""
     dec.load_changed.add(agent_id)
 
 
-def settle_statuses(dec: Decision) -> None:
+def settle_statuses(dec: SchedulerDecision) -> None:
     """Online or busy follows each changed agent's load; other statuses change explicitly."""
     for agent_id in sorted(dec.load_changed):
         agent = dec.get(agent_key(agent_id))
@@ -228,7 +228,9 @@ def settle_statuses(dec: Decision) -> None:
     dec.load_changed.clear()
 
 
-def set_status(dec: Decision, agent: Record, status: str, reason: str | None = None) -> Record:
+def set_status(
+    dec: SchedulerDecision, agent: Record, status: str, reason: str | None = None
+) -> Record:
     """Change an agent's status, announcing it when it actually changes."""
     if agent["status"] == status:
         return agent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agents_svc.domain.decision import Decision
+from agents_svc.domain.decision import SchedulerDecision
 from agents_svc.domain.errors import Refusal, conflict, unprocessable
 from agents_svc.domain.state import WORKFLOW, Record
 from agents_svc.domain.templating import referenced_step, references, valid_path
@@ -122,7 +122,7 @@ def _check_references(step: dict[str, Any], i: int, steps: list[dict[str, Any]])
             )
 
 
-def define(dec: Decision, data: dict[str, Any]) -> None:
+def define(dec: SchedulerDecision, data: dict[str, Any]) -> None:
     """DefineWorkflow: version 1 of a new workflow, or the next version of a known one."""
     definition = normalize(data["definition"])
     offers = [set(effective_capabilities(a)) for a in dec.state.agents()]

@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from agents_svc.projector import Projector
-from agents_svc.routes.readmodel import PgAgentsReadModel, TaskQuery
+from agents_svc.api.readmodel.agents_read_model import PgAgentsReadModel, TaskQuery
+from agents_svc.worker.projector.event_writer import Projector
 from streams.envelope import Envelope
-from tests.integration.support.agents_events import (
+from tests.integration.support.users_worker import rows
+from tests.support.agents_svc.event_builders import (
     USER,
     agent_created,
     at,
@@ -18,7 +19,6 @@ from tests.integration.support.agents_events import (
     new_id,
     task_queued,
 )
-from tests.integration.support.users_worker import rows
 
 pytestmark = pytest.mark.integration
 

@@ -8,19 +8,19 @@ from datetime import timedelta
 
 import pytest
 
-from agents_svc.domain.agent_keys import mint_agent_key
-from agents_svc.projector import Projector
-from agents_svc.routes.keys import authenticate
-from agents_svc.routes.paging import decode_cursor
-from agents_svc.routes.readmodel import (
+from agents_svc.api.readmodel.agents_read_model import (
     AgentQuery,
     ExecutionQuery,
     PgAgentsReadModel,
     TaskQuery,
     WorkflowQuery,
 )
+from agents_svc.api.readmodel.paging import decode_cursor
+from agents_svc.api.routes.keys import authenticate
+from agents_svc.domain.agent_keys import mint_agent_key
+from agents_svc.worker.projector.event_writer import Projector
 from streams.readmodel_pool import ReadModelUnavailable
-from tests.integration.support.agents_events import (
+from tests.support.agents_svc.event_builders import (
     T0,
     USER,
     agent_created,

@@ -10,10 +10,11 @@ from typing import Any
 import aiohttp
 import orjson
 
-from agents_svc.limits import RESULT_MAX_BYTES
+from agents_svc.domain.sizes import RESULT_MAX_BYTES
 from streams.tooling.stack import Endpoints
-from tests.e2e.agents.support import Agents, RawAgent
 from tests.e2e.platform_run import running_platform
+from tests.support.agents_svc.e2e_client import AgentsApiClient as Agents
+from tests.support.agents_svc.e2e_client import RawAgent
 
 SETTINGS = {"DAFNCK_AGENT_HEARTBEAT_TIMEOUT_S": "120"}  # raw agents here do not beat
 BULK_TASKS = 16

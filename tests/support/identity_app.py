@@ -12,7 +12,7 @@ from typing import Any
 import jwt
 from aiohttp.test_utils import TestClient, TestServer
 
-from agents_svc.routes.deps import Agents
+from agents_svc.api.deps import AgentsApiDeps as Agents
 from edge.app import EdgeConfig, build_app
 from edge.auth.wiring import EdgeSecurity, SecuritySettings
 from edge.cors import CorsPolicy

@@ -14,9 +14,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from agents_svc.routes.common import InvalidQuery, time_param
-from agents_svc.routes.paging import decode_cursor as agents_cursor
-from agents_svc.routes.paging import encode_cursor
+from agents_svc.api.readmodel.paging import decode_cursor as agents_cursor
+from agents_svc.api.readmodel.paging import encode_cursor
+from agents_svc.api.routes.query_params import InvalidQuery, time_param
 from edge.app import EdgeConfig, build_app
 from edge.server import serve
 from streams.http.access import public

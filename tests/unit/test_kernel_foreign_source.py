@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 import topics
-from agents_svc.projector_stream import BatchProjection
+from agents_svc.worker.projector.event_batches import BatchProjection
 from schemas import SCHEMA_ROOT
 from streams import deadletter
 from streams.context import HandlerContext

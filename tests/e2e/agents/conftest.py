@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from streams.tooling.stack import Endpoints
-from tests.e2e.agents.support import Agents
 from tests.e2e.identity.platform import Edge
 from tests.e2e.platform_run import running_platform
+from tests.support.agents_svc.e2e_client import AgentsApiClient
 
 HEARTBEAT_TIMEOUT_S = 3
 
@@ -27,6 +27,6 @@ def admin(edge: Edge) -> str:
 
 
 @pytest.fixture
-def agents(edge: Edge, admin: str) -> Agents:
+def agents(edge: Edge, admin: str) -> AgentsApiClient:
     """The agents API in a project of its own (names and work never collide across tests)."""
-    return Agents(edge, admin)
+    return AgentsApiClient(edge, admin)

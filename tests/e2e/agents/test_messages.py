@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.e2e.agents.support import Agents, RawAgent
+from tests.support.agents_svc.e2e_client import AgentsApiClient, RawAgent
 
 
 def test_broadcast_reaches_every_agent_and_a_direct_message_only_its_target(
-    agents: Agents,
+    agents: AgentsApiClient,
 ) -> None:
     raws = []
     for name in ("ann", "bob", "cy"):
@@ -49,7 +49,7 @@ def test_broadcast_reaches_every_agent_and_a_direct_message_only_its_target(
 
 
 def test_an_agent_gets_again_what_it_did_not_acknowledge_after_reconnecting(
-    agents: Agents,
+    agents: AgentsApiClient,
 ) -> None:
     agent = agents.create("forgetful", ["chat"])
     raw = RawAgent(agents.edge, agents.key(agent["id"]), "forgetful")

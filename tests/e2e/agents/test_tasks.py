@@ -8,10 +8,10 @@ from contextlib import ExitStack
 
 from streams.tooling.stack import Endpoints
 from tests.e2e.agents.conftest import HEARTBEAT_TIMEOUT_S
-from tests.e2e.agents.support import Agents, RawAgent, agent_process, events_of
+from tests.support.agents_svc.e2e_client import AgentsApiClient, RawAgent, agent_process, events_of
 
 
-def submit(agents: Agents, capabilities: list[str], task_input: dict[str, object]) -> str:
+def submit(agents: AgentsApiClient, capabilities: list[str], task_input: dict[str, object]) -> str:
     answer = agents.post(
         "/api/tasks",
         {"project_id": agents.project_id, "capabilities": capabilities, "input": task_input},
@@ -21,7 +21,7 @@ def submit(agents: Agents, capabilities: list[str], task_input: dict[str, object
 
 
 def test_a_killed_agents_task_completes_once_on_another_agent(
-    agents: Agents, endpoints: Endpoints
+    agents: AgentsApiClient, endpoints: Endpoints
 ) -> None:
     with ExitStack() as stack:
         procs, ids = {}, {}
@@ -57,7 +57,7 @@ def test_a_killed_agents_task_completes_once_on_another_agent(
 
 
 def test_a_result_reported_twice_completes_the_task_once(
-    agents: Agents, endpoints: Endpoints
+    agents: AgentsApiClient, endpoints: Endpoints
 ) -> None:
     agent = agents.create("twice", ["echo"])
     raw = RawAgent(agents.edge, agents.key(agent["id"]), "twice")

@@ -8,7 +8,7 @@ import uuid
 from contextlib import ExitStack
 from typing import Any
 
-from tests.e2e.agents.support import Agents, agent_process
+from tests.support.agents_svc.e2e_client import AgentsApiClient, agent_process
 
 FIVE_STEPS = {
     "steps": [
@@ -44,7 +44,7 @@ FIVE_STEPS = {
 }
 
 
-def define(agents: Agents, definition: dict[str, Any]) -> Any:
+def define(agents: AgentsApiClient, definition: dict[str, Any]) -> Any:
     body = {
         "project_id": agents.project_id,
         "name": f"wf-{uuid.uuid4().hex[:6]}",
@@ -53,7 +53,9 @@ def define(agents: Agents, definition: dict[str, Any]) -> Any:
     return agents.post("/api/workflows", body)
 
 
-def start_agents(stack: ExitStack, agents: Agents, specs: dict[str, list[str]]) -> dict[str, Any]:
+def start_agents(
+    stack: ExitStack, agents: AgentsApiClient, specs: dict[str, list[str]]
+) -> dict[str, Any]:
     procs = {}
     for name, caps in specs.items():
         agent = agents.create(name, caps)
@@ -65,7 +67,7 @@ def start_agents(stack: ExitStack, agents: Agents, specs: dict[str, list[str]]) 
 
 
 def test_three_agents_run_a_five_step_workflow_with_a_parallel_branch_and_a_join(
-    agents: Agents,
+    agents: AgentsApiClient,
 ) -> None:
     with ExitStack() as stack:
         start_agents(
@@ -101,7 +103,7 @@ def test_three_agents_run_a_five_step_workflow_with_a_parallel_branch_and_a_join
     assert all(s["attempts"] == 1 and s["finished_at"] for s in steps.values())
 
 
-def test_a_paused_execution_dispatches_nothing_until_resumed(agents: Agents) -> None:
+def test_a_paused_execution_dispatches_nothing_until_resumed(agents: AgentsApiClient) -> None:
     chain = {
         "steps": [
             {"id": "one", "capabilities": ["slow"], "input": {"delay_s": 2}},
@@ -134,7 +136,7 @@ def test_a_paused_execution_dispatches_nothing_until_resumed(agents: Agents) -> 
     assert [done["steps"][s]["status"] for s in ("one", "two", "three")] == ["completed"] * 3
 
 
-def test_invalid_definitions_are_refused_with_the_reason(agents: Agents) -> None:
+def test_invalid_definitions_are_refused_with_the_reason(agents: AgentsApiClient) -> None:
     agents.create("solo", ["known"])
     cycle = define(
         agents,

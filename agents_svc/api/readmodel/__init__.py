@@ -1,0 +1,1 @@
+"""Queries of the agents read model (Postgres schema ``agents``) and their views."""

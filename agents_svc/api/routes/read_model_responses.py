@@ -1,0 +1,57 @@
+"""Answering from the agents read model: a page, one view, 404, or 503 while it is down."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from agents_svc.api.readmodel.paging import Page
+from streams.http.problem import problem
+from streams.readmodel_pool import ReadModelUnavailable
+
+
+def not_ready() -> web.Response:
+    """503 while the agents read model cannot be queried."""
+    response = problem(
+        503,
+        "Service Unavailable",
+        "the agents read model is not available yet; try again",
+        code="read_model_unavailable",
+    )
+    response.headers["Retry-After"] = "2"
+    return response
+
+
+def not_found_problem(what: str, code: str, ident: str) -> web.Response:
+    """404 for something the read model does not know."""
+    return problem(404, "Not Found", f"no {what} {ident}", code=code)
+
+
+async def list_response(
+    request: web.Request, limit: int, fetch: Callable[[], Awaitable[Page]]
+) -> web.Response:
+    """A page as ``{items, next, limit}`` with a ``Link: rel=next`` header (as /api/users)."""
+    try:
+        page = await fetch()
+    except ReadModelUnavailable:
+        return not_ready()
+    next_url = None
+    if page.next_cursor is not None:
+        next_url = str(request.rel_url.update_query(cursor=page.next_cursor))
+    response = web.json_response({"items": page.items, "next": next_url, "limit": limit})
+    if next_url is not None:
+        response.headers["Link"] = f'<{next_url}>; rel="next"'
+    return response
+
+
+async def view_response(
+    fetch: Callable[[], Awaitable[dict[str, Any] | None]], missing: web.Response
+) -> web.Response:
+    """The view ``fetch`` finds, ``missing`` when None, 503 when the read model is down."""
+    try:
+        found = await fetch()
+    except ReadModelUnavailable:
+        return not_ready()
+    return web.json_response(found) if found is not None else missing

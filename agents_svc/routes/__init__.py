@@ -1,1 +1,0 @@
-"""The agents context's HTTP routes, mounted by the edge (see ``agents_svc.http``)."""

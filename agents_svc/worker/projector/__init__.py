@@ -1,0 +1,1 @@
+"""The agents read model's projector: agent-events in batches → Postgres schema ``agents``."""

@@ -1,0 +1,1 @@
+"""Unit tests of the agents context: the pure scheduling domain."""

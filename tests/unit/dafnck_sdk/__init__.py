@@ -1,0 +1,1 @@
+"""Unit tests of the agent SDK (dafnck_sdk)."""
