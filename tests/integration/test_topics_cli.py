@@ -25,7 +25,7 @@ from streams.tooling.topic_admin import (
     describe_cluster_topics,
     diff_topics,
 )
-from streams.tooling.topic_admin import cluster as cluster_ops
+from streams.kafka_admin import cluster as cluster_ops
 from topics import AGENT_EVENTS, USER_EVENTS, TopicSpec, by_name
 
 pytestmark = pytest.mark.integration
