@@ -16,7 +16,7 @@ from streams.records import Headers, Record
 from streams.registry import default_registry
 from tests.integration.support.users_worker import ensure_read_model, rows, unique_email
 from tests.support.users_world import HASH, OTHER_HASH
-from users_svc.projector import CREDENTIALS_APPLIERS, USER_EVENT_APPLIERS, Projector
+from users_svc.worker.projector import CREDENTIALS_APPLIERS, USER_EVENT_APPLIERS, Projector
 
 pytestmark = pytest.mark.integration
 ADMIN = "6a0d7c3b-5e2f-4b8a-9c1d-7e6f5a4b3c2d"

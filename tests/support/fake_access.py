@@ -8,9 +8,9 @@ from typing import Any
 
 from streams.commands import Reply, ReplyError
 from streams.readmodel_pool import ReadModelUnavailable
+from users_svc.api.readmodel_access import RoleRow, StoredKey
 from users_svc.domain.api_keys import ApiKey
 from users_svc.domain.service_accounts import key_view
-from users_svc.routes.readmodel_access import RoleRow, StoredKey
 
 BUILTIN = ("admin", "operator", "member", "viewer")
 

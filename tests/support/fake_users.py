@@ -10,8 +10,8 @@ from typing import Any
 from streams.commands import Reply, ReplyError
 from streams.envelope import Envelope
 from tests.support.fake_access import BUILTIN, AccessReadModel, AccessService
+from users_svc.api.readmodel import Credentials, UserPage, UserQuery, encode_cursor
 from users_svc.domain.profile import normalize_email
-from users_svc.routes.readmodel import Credentials, UserPage, UserQuery, encode_cursor
 
 REFRESH_TTL = timedelta(days=7)
 

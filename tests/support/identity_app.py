@@ -22,13 +22,13 @@ from streams.http.jwks import StaticJwksProvider
 from tests.support.fake_bus import FakeBus
 from tests.support.fake_users import FakeReadModel, FakeUsersService
 from topics import USER_COMMANDS
+from users_svc.api.deps import UsersApiDeps
+from users_svc.api.permissions import RbacPermissions
+from users_svc.api.redis_stores import MemoryLoginThrottle, MemoryRefreshGrace
+from users_svc.api.send import email_subject
+from users_svc.api.settings import IdentitySettings
+from users_svc.api.signing.ring import KeyRing
 from users_svc.domain.passwords import Argon2Params, Argon2Passwords
-from users_svc.routes.identity import Identity
-from users_svc.routes.permissions import RbacPermissions
-from users_svc.routes.send import email_subject
-from users_svc.routes.settings import IdentitySettings
-from users_svc.routes.stores import MemoryLoginThrottle, MemoryRefreshGrace
-from users_svc.signing_keys import KeyRing
 
 ISSUER = "dafnck-users"
 AUDIENCE = "dafnck-api"
@@ -50,7 +50,7 @@ class Harness:
     deny: MemoryDenyList
     throttle: MemoryLoginThrottle
     grace: MemoryRefreshGrace
-    identity: Identity
+    identity: UsersApiDeps
     ring: KeyRing
 
     def add_user(
@@ -114,7 +114,9 @@ async def identity_app(
         "read_your_writes_s": 0.2,
         **settings,
     }
-    identity = Identity(IdentitySettings(**options), ring, read_model, throttle, grace, deny, FAST)
+    identity = UsersApiDeps(
+        IdentitySettings(**options), ring, read_model, throttle, grace, deny, FAST
+    )
     gate = EdgeSecurity.gate_for(
         SecuritySettings(issuer=ISSUER, audience=AUDIENCE),
         RbacPermissions(identity.custom_roles),

@@ -22,10 +22,10 @@ from streams.pipeline import EventPipeline, Outcome
 from streams.records import Headers, Record
 from streams.registry import default_registry
 from streams.settings import RetryPolicy
-from users_svc.app import command_handlers, registration_handlers
 from users_svc.domain.claims import claim_key
 from users_svc.domain.token_family import TokenPolicy, format_token, hash_token
-from users_svc.handlers.support import Deps
+from users_svc.worker.app import command_handlers, registration_handlers
+from users_svc.worker.handlers.worker_deps import UsersWorkerDeps
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 ADMIN = "6a0d7c3b-5e2f-4b8a-9c1d-7e6f5a4b3c2d"
@@ -86,7 +86,7 @@ class UsersWorld:
 
     def __init__(self, *, ttl: timedelta = timedelta(days=7)) -> None:
         self.clock = Clock()
-        deps = Deps(clock=self.clock, policy=TokenPolicy(ttl=ttl))
+        deps = UsersWorkerDeps(clock=self.clock, policy=TokenPolicy(ttl=ttl))
         self.table: dict[str, Any] = {}
         self.sender = RecordingSender()
         self.registry = default_registry()

@@ -10,12 +10,12 @@ import pytest
 import topics
 from streams.settings import WorkerSettings
 from streams.worker import aggregate_table_name
-from users_svc.app import build_app, command_handlers, token_policy_from_env
-from users_svc.handlers.support import Deps
+from users_svc.worker.app import build_app, command_handlers, token_policy_from_env
+from users_svc.worker.handlers.worker_deps import UsersWorkerDeps
 
 
 def test_every_command_type_of_the_catalog_has_a_handler() -> None:
-    assert set(command_handlers(Deps())) == set(topics.USER_COMMANDS.types)
+    assert set(command_handlers(UsersWorkerDeps())) == set(topics.USER_COMMANDS.types)
 
 
 def test_the_app_consumes_its_four_topics_with_one_shared_aggregate_table(

@@ -17,14 +17,14 @@ from edge.auth.wiring import EdgeSecurity
 from edge.cors import CorsPolicy
 from edge.services import EdgeServices
 from tests.support.identity_app import CONFIG, Harness, identity_app
-from users_svc.bootstrap import (
+from users_svc.api.bootstrap_admin import (
     PASSWORD_FILE,
     BootstrapAdmin,
     BootstrapError,
     admin_user_id,
 )
-from users_svc.routes.permissions import RbacPermissions
-from users_svc.routes.settings import IdentitySettings
+from users_svc.api.permissions import RbacPermissions
+from users_svc.api.settings import IdentitySettings
 
 EMAIL = "admin@dafnck.local"
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.support.fake_users import sha
 from tests.support.identity_app import AUDIENCE, ISSUER, PASSWORD, Harness, claims_of, identity_app
-from users_svc.routes.tokens import parse_refresh
+from users_svc.api.tokens import parse_refresh
 
 PROBLEM = "application/problem+json"
 EMAIL = "ada@example.com"

@@ -12,12 +12,12 @@ from edge.auth.verify import InvalidToken, TokenVerifier
 from streams.http.denylist import MemoryDenyList
 from streams.http.jwks import StaticJwksProvider
 from streams.http.principal import Principal
-from users_svc.routes.keyring import load_or_create_ring
-from users_svc.routes.permissions import RbacPermissions
-from users_svc.routes.readmodel import decode_cursor, encode_cursor
-from users_svc.routes.settings import IdentitySettings
-from users_svc.routes.tokens import hash_token, mint_refresh, parse_refresh, seal, unseal
-from users_svc.signing_keys import KeyRing
+from users_svc.api.permissions import RbacPermissions
+from users_svc.api.readmodel import decode_cursor, encode_cursor
+from users_svc.api.settings import IdentitySettings
+from users_svc.api.signing.disk_ring import load_or_create_ring
+from users_svc.api.signing.ring import KeyRing
+from users_svc.api.tokens import hash_token, mint_refresh, parse_refresh, seal, unseal
 
 ISSUER, AUDIENCE = "dafnck-users", "dafnck-api"
 

@@ -12,7 +12,7 @@ from edge.auth.wiring import SecuritySettings
 from edge.services import with_signup_limit
 from streams.http.rate_rules import RateRule, match_rule
 from tests.support.identity_app import Harness, identity_app
-from users_svc.routes.settings import IdentitySettings, flag
+from users_svc.api.settings import IdentitySettings, flag
 
 ADMIN = "admin@example.com"
 GRACE = {"email": "grace@example.com", "password": "Compiler-Pioneer-1952", "display_name": "G"}

@@ -10,8 +10,8 @@ import jwt
 import pytest
 
 from streams.tooling.cli.main import main
-from users_svc.routes.keyring import DiskRing, RingJwksProvider, load_or_create_ring
-from users_svc.signing_keys import RING_FILE, KeyRing
+from users_svc.api.signing.disk_ring import DiskRing, RingJwksProvider, load_or_create_ring
+from users_svc.api.signing.ring import RING_FILE, KeyRing
 
 ISSUER, AUDIENCE = "dafnck-users", "dafnck-api"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from users_svc.routes.common import view_matches
+from users_svc.api.read_your_writes import view_matches
 
 REPLY = {"display_name": "Ada", "updated_at": "2026-11-26T10:00:00.000200+00:00"}
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from streams.http.principal import Principal
 from tests.support.fake_users import FakeReadModel
-from users_svc.routes.permissions import RbacPermissions
-from users_svc.routes.readmodel_access import RoleRow
-from users_svc.routes.roles_cache import CustomRoleCache
+from users_svc.api.permissions import RbacPermissions
+from users_svc.api.readmodel_access import RoleRow
+from users_svc.api.roles_cache import CustomRoleCache
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

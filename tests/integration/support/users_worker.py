@@ -20,7 +20,7 @@ import topics
 from streams.tooling.stack import Endpoints
 from streams.tooling.topic_admin import apply_topics
 from tests.integration.support.harness import free_port, log_tail, spawn, stop, wait_ready
-from users_svc.migrations import migrate
+from users_svc.worker.migrations import migrate
 
 USER_TOPICS = (
     topics.USER_COMMANDS,
