@@ -18,7 +18,7 @@ from tests.integration.support.agents_events import (
     new_id,
     task_queued,
 )
-from tests.integration.support.users_worker import rows
+from tests.support.users_svc.worker_process import rows
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,7 @@ from streams.envelope import Envelope, encode, new_envelope
 from streams.pipeline import EventPipeline
 from streams.records import Headers, Record
 from streams.registry import default_registry
-from tests.integration.support.users_worker import ensure_read_model
+from tests.support.users_svc.worker_process import ensure_read_model
 from users_svc.api.readmodel import PgReadModel, UserQuery
 from users_svc.worker.projector import CREDENTIALS_APPLIERS, USER_EVENT_APPLIERS, Projector
 

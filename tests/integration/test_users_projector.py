@@ -14,8 +14,8 @@ from streams.envelope import Envelope, encode, new_envelope
 from streams.pipeline import EventPipeline
 from streams.records import Headers, Record
 from streams.registry import default_registry
-from tests.integration.support.users_worker import ensure_read_model, rows, unique_email
-from tests.support.users_world import HASH, OTHER_HASH
+from tests.support.users_svc.worker_in_memory import HASH, OTHER_HASH
+from tests.support.users_svc.worker_process import ensure_read_model, rows, unique_email
 from users_svc.worker.projector import CREDENTIALS_APPLIERS, USER_EVENT_APPLIERS, Projector
 
 pytestmark = pytest.mark.integration

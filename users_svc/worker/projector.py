@@ -17,8 +17,8 @@ import aiopg
 
 from streams.context import HandlerContext
 from streams.readmodel_pool import ProjectorPool
-from users_svc import projector_access as access
 from users_svc.domain.profile import normalize_email
+from users_svc.worker import projector_access as access
 from users_svc.worker.migrations import migrate
 
 Apply = Callable[[Any, dict[str, Any], datetime], Awaitable[None]]

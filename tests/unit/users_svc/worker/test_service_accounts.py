@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 import topics
-from tests.support.users_world import ADMIN, UsersWorld
+from tests.support.users_svc.worker_in_memory import ADMIN, UsersWorld
 from users_svc.domain.api_keys import issue_api_key, verify_api_key
 from users_svc.domain.errors import DomainError
 from users_svc.domain.service_accounts import (

@@ -10,8 +10,15 @@ from typing import Any
 import jwt
 import pytest
 
-from tests.support.fake_users import sha
-from tests.support.identity_app import AUDIENCE, ISSUER, PASSWORD, Harness, claims_of, identity_app
+from tests.support.users_svc.fake_users_service import sha
+from tests.support.users_svc.users_api_app import (
+    AUDIENCE,
+    ISSUER,
+    PASSWORD,
+    Harness,
+    claims_of,
+    identity_app,
+)
 from users_svc.api.tokens import parse_refresh
 
 PROBLEM = "application/problem+json"

@@ -16,7 +16,7 @@ from edge.app import build_app
 from edge.auth.wiring import EdgeSecurity
 from edge.cors import CorsPolicy
 from edge.services import EdgeServices
-from tests.support.identity_app import CONFIG, Harness, identity_app
+from tests.support.users_svc.users_api_app import CONFIG, Harness, identity_app
 from users_svc.api.bootstrap_admin import (
     PASSWORD_FILE,
     BootstrapAdmin,

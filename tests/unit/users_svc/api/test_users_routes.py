@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.identity_app import PASSWORD, Harness, identity_app
+from tests.support.users_svc.users_api_app import PASSWORD, Harness, identity_app
 
 ADMIN, OPERATOR, MEMBER, VIEWER = (
     "admin@example.com",

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import topics
-from tests.support.users_world import OTHER_HASH, UsersWorld, email_hash
+from tests.support.users_svc.worker_in_memory import OTHER_HASH, UsersWorld, email_hash
 
 
 async def _signed_up(world: UsersWorld) -> str:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 import topics
-from tests.support.users_world import ADMIN, OTHER_HASH, UsersWorld
+from tests.support.users_svc.worker_in_memory import ADMIN, OTHER_HASH, UsersWorld
 
 
 async def _ada(world: UsersWorld) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from streams.http.principal import Principal
-from tests.support.fake_users import FakeReadModel
+from tests.support.users_svc.fake_users_service import FakeReadModel
 from users_svc.api.permissions import RbacPermissions
 from users_svc.api.readmodel_access import RoleRow
 from users_svc.api.roles_cache import CustomRoleCache

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 import topics
-from tests.support.users_world import HASH, UsersWorld
+from tests.support.users_svc.worker_in_memory import HASH, UsersWorld
 from users_svc.domain.claims import claim_key
 
 

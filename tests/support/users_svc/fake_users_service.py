@@ -9,7 +9,7 @@ from typing import Any
 
 from streams.commands import Reply, ReplyError
 from streams.envelope import Envelope
-from tests.support.fake_access import BUILTIN, AccessReadModel, AccessService
+from tests.support.users_svc.fake_access_service import BUILTIN, AccessReadModel, AccessService
 from users_svc.api.readmodel import Credentials, UserPage, UserQuery, encode_cursor
 from users_svc.domain.profile import normalize_email
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.identity_app import Harness, identity_app
+from tests.support.users_svc.users_api_app import Harness, identity_app
 
 ADMIN, OPERATOR, MEMBER = "admin@example.com", "op@example.com", "member@example.com"
 AUDITOR = {"name": "auditor", "permissions": ["users:read"], "description": "Reads people"}

@@ -11,7 +11,7 @@ import pytest
 from edge.auth.wiring import SecuritySettings
 from edge.services import with_signup_limit
 from streams.http.rate_rules import RateRule, match_rule
-from tests.support.identity_app import Harness, identity_app
+from tests.support.users_svc.users_api_app import Harness, identity_app
 from users_svc.api.settings import IdentitySettings, flag
 
 ADMIN = "admin@example.com"

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 import topics
-from tests.support.users_world import ADMIN, UsersWorld
+from tests.support.users_svc.worker_in_memory import ADMIN, UsersWorld
 from users_svc.domain.roles import role_key
 
 

@@ -20,7 +20,7 @@ from edge.services import EdgeServices
 from streams.http.denylist import MemoryDenyList
 from streams.http.jwks import StaticJwksProvider
 from tests.support.fake_bus import FakeBus
-from tests.support.fake_users import FakeReadModel, FakeUsersService
+from tests.support.users_svc.fake_users_service import FakeReadModel, FakeUsersService
 from topics import USER_COMMANDS
 from users_svc.api.deps import UsersApiDeps
 from users_svc.api.permissions import RbacPermissions

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.identity_app import Harness, claims_of, identity_app
+from tests.support.users_svc.users_api_app import Harness, claims_of, identity_app
 
 ADMIN, MEMBER = "admin@example.com", "member@example.com"
 
