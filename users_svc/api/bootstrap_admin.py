@@ -25,8 +25,8 @@ from redis.exceptions import RedisError
 from streams.commands import CommandBus, Completed, Pending
 from streams.readmodel_pool import ReadModelUnavailable
 from streams.registry import SchemaViolation
+from users_svc.api.command_sending import USER_COMMANDS, email_subject
 from users_svc.api.deps import UsersApiDeps, in_thread
-from users_svc.api.send import USER_COMMANDS, email_subject
 from users_svc.api.settings import IdentitySettings
 from users_svc.domain.errors import DomainError
 from users_svc.domain.passwords import check_password

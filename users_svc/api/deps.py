@@ -1,4 +1,4 @@
-"""What the identity routes share: settings, keys, read model, Redis stores, background sends."""
+"""The users routes' dependencies: settings, keys, read model, Redis stores, background sends."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ DRAIN_TIMEOUT_S = 5.0
 
 @dataclass
 class UsersApiDeps:
-    """The identity routes' dependencies (real ones in the edge, fakes in unit tests)."""
+    """The users routes' dependencies (real ones in the edge, fakes in unit tests)."""
 
     settings: IdentitySettings
     ring: SigningRing

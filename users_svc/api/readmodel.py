@@ -91,7 +91,7 @@ def user_view(row: Sequence[Any]) -> dict[str, Any]:
 
 
 class ReadModel(Protocol):
-    """What the identity routes ask of the read model."""
+    """What the users routes ask of the read model."""
 
     async def credentials_by_email(self, email_normalized: str) -> Credentials | None:
         """Login data by normalized email."""

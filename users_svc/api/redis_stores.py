@@ -1,4 +1,4 @@
-"""Redis state the identity routes keep: login failure counters, refresh grace answers, revocations.
+"""Redis state the users routes keep: login failure counters, refresh grace answers, revocations.
 
 Each has an in-memory twin with the same behaviour for unit tests.
 """

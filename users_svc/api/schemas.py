@@ -1,4 +1,4 @@
-"""JSON Schemas (2020-12) of the identity routes' request bodies, published in /openapi.json."""
+"""JSON Schemas (2020-12) of the users routes' request bodies, published in /openapi.json."""
 
 from __future__ import annotations
 

@@ -22,10 +22,10 @@ from streams.http.jwks import StaticJwksProvider
 from tests.support.fake_bus import FakeBus
 from tests.support.users_svc.fake_users_service import FakeReadModel, FakeUsersService
 from topics import USER_COMMANDS
+from users_svc.api.command_sending import email_subject
 from users_svc.api.deps import UsersApiDeps
 from users_svc.api.permissions import RbacPermissions
 from users_svc.api.redis_stores import MemoryLoginThrottle, MemoryRefreshGrace
-from users_svc.api.send import email_subject
 from users_svc.api.settings import IdentitySettings
 from users_svc.api.signing.ring import KeyRing
 from users_svc.domain.passwords import Argon2Params, Argon2Passwords

@@ -21,6 +21,7 @@ from streams.http.openapi import documented
 from streams.http.principal import require_principal
 from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
+from users_svc.api.command_sending import ask, not_ready, succeeded
 from users_svc.api.deps import UsersApiDeps, users_api_deps
 from users_svc.api.escalation import beyond_caller
 from users_svc.api.http_answers import domain_problem, respond, user_id_param
@@ -28,7 +29,6 @@ from users_svc.api.read_your_writes import settle
 from users_svc.api.redis_best_effort import REDIS_ERRORS
 from users_svc.api.routes.service_accounts import PENDING, service_account
 from users_svc.api.schemas import ISSUE_API_KEY
-from users_svc.api.send import ask, not_ready, succeeded
 from users_svc.domain.api_keys import IssuedApiKey, issue_api_key
 from users_svc.domain.errors import DomainError
 from users_svc.domain.service_accounts import key_view

@@ -20,12 +20,12 @@ from streams.http.openapi import documented
 from streams.http.principal import require_principal
 from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
+from users_svc.api.command_sending import ask, email_hash, not_ready, post, still_pending
 from users_svc.api.deps import UsersApiDeps, in_thread, users_api_deps
 from users_svc.api.http_answers import throttled
 from users_svc.api.readmodel import Credentials
 from users_svc.api.redis_best_effort import REDIS_ERRORS, count_failure, throttle_counters
 from users_svc.api.schemas import LOGIN, REFRESH
-from users_svc.api.send import ask, email_hash, not_ready, post, still_pending
 from users_svc.api.tokens import mint_refresh, parse_family, parse_refresh, seal, unseal
 from users_svc.domain.passwords import PasswordHashing
 from users_svc.domain.profile import normalize_email

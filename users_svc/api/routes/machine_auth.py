@@ -19,11 +19,11 @@ from streams.http.body import describes_body, read_json
 from streams.http.openapi import documented
 from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
+from users_svc.api.command_sending import not_ready
 from users_svc.api.deps import UsersApiDeps, users_api_deps
 from users_svc.api.redis_best_effort import REDIS_ERRORS
 from users_svc.api.routes.api_keys import key_session
 from users_svc.api.schemas import TOKEN_REQUEST
-from users_svc.api.send import not_ready
 from users_svc.domain.api_keys import parse_api_key, verify_api_key
 
 API_KEY_SCHEME = "apikey"

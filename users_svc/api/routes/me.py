@@ -13,12 +13,12 @@ from streams.http.permissions import scope_allows
 from streams.http.principal import require_principal
 from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
+from users_svc.api.command_sending import ask, not_ready, succeeded
 from users_svc.api.deps import in_thread, users_api_deps
 from users_svc.api.http_answers import domain_problem, not_found, respond, throttled
 from users_svc.api.read_your_writes import settle, view_matches
 from users_svc.api.redis_best_effort import count_failure, revoke_tokens, throttle_counters
 from users_svc.api.schemas import AUTHZ_CHECK, CHANGE_PASSWORD, UPDATE_USER
-from users_svc.api.send import ask, not_ready, succeeded
 from users_svc.domain.errors import DomainError
 from users_svc.domain.passwords import check_password, same_password
 from users_svc.domain.profile import clean_display_name

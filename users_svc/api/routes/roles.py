@@ -18,12 +18,12 @@ from streams.http.openapi import documented
 from streams.http.principal import require_principal
 from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
+from users_svc.api.command_sending import ask, not_ready, succeeded
 from users_svc.api.deps import UsersApiDeps, users_api_deps
 from users_svc.api.escalation import beyond_caller
 from users_svc.api.http_answers import domain_problem, respond
 from users_svc.api.read_your_writes import settle
 from users_svc.api.schemas import DEFINE_ROLE, ROLE_PATTERN
-from users_svc.api.send import ask, not_ready, succeeded
 from users_svc.domain.errors import DomainError
 from users_svc.domain.rbac import BUILTIN_ROLES, define_custom_role
 from users_svc.domain.roles import role_key

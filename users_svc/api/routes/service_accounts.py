@@ -18,12 +18,12 @@ from streams.http.openapi import documented
 from streams.http.principal import require_principal
 from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
+from users_svc.api.command_sending import ask, not_ready, succeeded
 from users_svc.api.deps import UsersApiDeps, users_api_deps
 from users_svc.api.http_answers import respond, user_id_param
 from users_svc.api.read_your_writes import settle, view_matches
 from users_svc.api.routes.users import PAGE_QUERY, list_accounts
 from users_svc.api.schemas import CREATE_SERVICE_ACCOUNT
-from users_svc.api.send import ask, not_ready, succeeded
 
 PENDING = {202: "Accepted: the service has not answered yet; poll status_url"}
 

@@ -19,11 +19,11 @@ from streams.http.access import public
 from streams.http.body import accepts, json_body
 from streams.http.openapi import documented
 from streams.http.rate_rules import RateRule, rule
+from users_svc.api.command_sending import ask, email_subject, succeeded
 from users_svc.api.deps import in_thread, users_api_deps
 from users_svc.api.http_answers import domain_problem, respond
 from users_svc.api.read_your_writes import settle, view_matches
 from users_svc.api.schemas import SIGNUP
-from users_svc.api.send import ask, email_subject, succeeded
 from users_svc.domain.errors import DomainError
 from users_svc.domain.passwords import check_password
 from users_svc.domain.profile import clean_display_name, clean_email

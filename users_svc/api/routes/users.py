@@ -14,6 +14,7 @@ from streams.http.openapi import QueryParam, documented
 from streams.http.principal import require_principal
 from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
+from users_svc.api.command_sending import ask, not_ready, succeeded
 from users_svc.api.deps import UsersApiDeps, users_api_deps
 from users_svc.api.http_answers import domain_problem, not_found, respond, user_id_param
 from users_svc.api.read_your_writes import settle, view_matches
@@ -27,7 +28,6 @@ from users_svc.api.schemas import (
     ROLE_PATTERN,
     UPDATE_USER,
 )
-from users_svc.api.send import ask, not_ready, succeeded
 from users_svc.domain.errors import DomainError
 from users_svc.domain.profile import clean_display_name
 from users_svc.domain.rbac import BUILTIN_ROLES

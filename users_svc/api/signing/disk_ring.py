@@ -22,7 +22,7 @@ Stamp = tuple[int, int, int]
 
 
 class SigningRing(Protocol):
-    """What the identity routes need of a key ring: sign, publish, say which key is active."""
+    """What the users routes need of a key ring: sign, publish, say which key is active."""
 
     @property
     def active(self) -> SigningKey:
