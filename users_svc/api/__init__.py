@@ -27,6 +27,7 @@ from users_svc.api.routes import (
     roles,
     service_accounts,
     signup,
+    user_roles,
     users,
 )
 from users_svc.api.routes.signup import SIGNUP_PATH, SIGNUP_RATE
@@ -61,8 +62,8 @@ ROUTES: tuple[Route, ...] = (
     ("GET", "/api/users/{id}", users.get_user),
     ("PATCH", "/api/users/{id}", users.update_user),
     ("POST", "/api/users/{id}/deactivate", users.deactivate_user),
-    ("POST", "/api/users/{id}/roles", users.assign_role),
-    ("DELETE", "/api/users/{id}/roles/{role}", users.revoke_role),
+    ("POST", "/api/users/{id}/roles", user_roles.assign_role),
+    ("DELETE", "/api/users/{id}/roles/{role}", user_roles.revoke_role),
     ("POST", "/api/roles", roles.define_role),
     ("GET", "/api/roles", roles.list_roles),
     ("DELETE", "/api/roles/{name}", roles.delete_role),

@@ -1,8 +1,9 @@
-"""Administration of accounts: create, list, read, update, deactivate, grant and take roles."""
+"""Administration of accounts: create (also self sign-up's path), list, read, update, deactivate."""
 
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from aiohttp import web
@@ -14,31 +15,28 @@ from streams.http.openapi import QueryParam, documented
 from streams.http.principal import require_principal
 from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
-from users_svc.api.command_sending import ask, not_ready, succeeded
-from users_svc.api.deps import UsersApiDeps, users_api_deps
+from users_svc.api.command_sending import ask, email_subject, not_ready, succeeded
+from users_svc.api.deps import UsersApiDeps, in_thread, users_api_deps
 from users_svc.api.http_answers import domain_problem, not_found, respond, user_id_param
 from users_svc.api.read_your_writes import settle, view_matches
 from users_svc.api.readmodel import UserQuery, decode_cursor
 from users_svc.api.redis_best_effort import revoke_tokens
-from users_svc.api.routes.signup import register
 from users_svc.api.schemas import (
-    ASSIGN_ROLE,
     CREATE_USER,
     DEACTIVATE_USER,
     ROLE_PATTERN,
     UPDATE_USER,
 )
 from users_svc.domain.errors import DomainError
-from users_svc.domain.profile import clean_display_name
-from users_svc.domain.rbac import BUILTIN_ROLES
-from users_svc.domain.roles import role_key
+from users_svc.domain.passwords import check_password
+from users_svc.domain.profile import clean_display_name, clean_email
 from users_svc.domain.users import DEFAULT_ROLES
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 _STATUSES = ("active", "deactivated")
 _KINDS = ("user", "service")
-_COMMAND_RESPONSES = {202: "Accepted: the service has not answered yet; poll status_url"}
+COMMAND_RESPONSES = {202: "Accepted: the service has not answered yet; poll status_url"}
 _ROLE = re.compile(ROLE_PATTERN)
 
 
@@ -49,9 +47,46 @@ async def _await_view(deps: UsersApiDeps, user_id: str, resource: dict[str, Any]
     await settle(shown, deps.settings.read_your_writes_s)
 
 
+async def register(
+    request: web.Request, body: dict[str, Any], *, roles: list[str], created_by: str | None
+) -> web.Response:
+    """Check, hash and send CreateUser; answer when the new account can sign in."""
+    deps = users_api_deps(request)
+    try:
+        email = clean_email(body["email"])
+        display_name = clean_display_name(body["display_name"])
+        check_password(body["password"], email)
+    except DomainError as exc:
+        return domain_problem(exc)
+    user_id = str(uuid.uuid4())
+    data = {
+        "user_id": user_id,
+        "email": email,
+        "display_name": display_name,
+        "password_hash": await in_thread(deps.passwords.hash, body["password"]),
+        "roles": roles,
+        "created_by": created_by,
+    }
+    outcome = await ask(request, "CreateUser", email_subject(email), data)
+    reply = succeeded(outcome)
+    if reply is not None and reply.resource is not None:
+        created = str(reply.resource.get("id", user_id))
+
+        async def can_sign_in() -> bool:
+            shown = view_matches(await deps.read_model.user(created), reply.resource)
+            return shown and await deps.read_model.credentials_of(created) is not None
+
+        # So the new user can sign in, and be listed, as soon as the 201 arrives.
+        await settle(can_sign_in, deps.settings.read_your_writes_s)
+    response = respond(outcome, created_status=201)
+    if reply is not None and reply.resource is not None and "id" in reply.resource:
+        response.headers["Location"] = f"/api/users/{reply.resource['id']}"
+    return response
+
+
 @documented(
     tag="users",
-    responses={201: "The new user", 409: "An account with this email exists", **_COMMAND_RESPONSES},
+    responses={201: "The new user", 409: "An account with this email exists", **COMMAND_RESPONSES},
 )
 @requires("users:create")
 @accepts(CREATE_USER)
@@ -141,7 +176,7 @@ async def get_user(request: web.Request) -> web.Response:
     return web.json_response(user) if user is not None else not_found(user_id)
 
 
-async def _change(
+async def change_account(
     request: web.Request,
     type_name: str,
     data: dict[str, Any],
@@ -164,7 +199,7 @@ async def _change(
     return respond(outcome)
 
 
-@documented(tag="users", responses={200: "The user", 404: "No such user", **_COMMAND_RESPONSES})
+@documented(tag="users", responses={200: "The user", 404: "No such user", **COMMAND_RESPONSES})
 @requires("users:update")
 @accepts(UPDATE_USER)
 async def update_user(request: web.Request) -> web.Response:
@@ -175,12 +210,12 @@ async def update_user(request: web.Request) -> web.Response:
     except DomainError as exc:
         return domain_problem(exc)
     by = require_principal(request).sub
-    return await _change(
+    return await change_account(
         request, "UpdateUser", {"user_id": user_id, "display_name": name, "updated_by": by}
     )
 
 
-@documented(tag="users", responses={200: "The user", 404: "No such user", **_COMMAND_RESPONSES})
+@documented(tag="users", responses={200: "The user", 404: "No such user", **COMMAND_RESPONSES})
 @requires("users:delete")
 @accepts(DEACTIVATE_USER)
 async def deactivate_user(request: web.Request) -> web.Response:
@@ -191,34 +226,4 @@ async def deactivate_user(request: web.Request) -> web.Response:
         "reason": json_body(request)["reason"].strip() or "deactivated",
         "deactivated_by": require_principal(request).sub,
     }
-    return await _change(request, "DeactivateUser", data, revoke=True)
-
-
-@documented(tag="roles", responses={200: "The user", 404: "No such user", **_COMMAND_RESPONSES})
-@requires("roles:assign")
-@accepts(ASSIGN_ROLE)
-async def assign_role(request: web.Request) -> web.Response:
-    """Grant a built-in or custom role (takes effect in the user's next access token)."""
-    data = {
-        "user_id": user_id_param(request),
-        "role": json_body(request)["role"],
-        "assigned_by": require_principal(request).sub,
-    }
-    # A custom role is granted through its own aggregate, which vouches that it is defined.
-    role = data["role"]
-    subject = None if role in BUILTIN_ROLES else role_key(role)
-    return await _change(request, "AssignRole", data, subject=subject)
-
-
-@documented(tag="roles", responses={200: "The user", 404: "No such user", **_COMMAND_RESPONSES})
-@requires("roles:revoke")
-async def revoke_role(request: web.Request) -> web.Response:
-    """Take a role away; the user's current access tokens stop working."""
-    user_id = user_id_param(request)
-    role = request.match_info["role"]
-    if not _ROLE.match(role):
-        return problem(
-            422, "Unprocessable Content", "not a role name", code="invalid_role_name", field="role"
-        )
-    data = {"user_id": user_id, "role": role, "revoked_by": require_principal(request).sub}
-    return await _change(request, "RevokeRole", data, revoke=True)
+    return await change_account(request, "DeactivateUser", data, revoke=True)
