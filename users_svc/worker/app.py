@@ -34,7 +34,7 @@ from users_svc.worker.handlers.registration import Registration
 from users_svc.worker.handlers.roles import Roles
 from users_svc.worker.handlers.sessions import Sessions
 from users_svc.worker.handlers.worker_deps import UsersWorkerDeps
-from users_svc.worker.projector import CREDENTIALS_APPLIERS, USER_EVENT_APPLIERS, Projector
+from users_svc.worker.projector import CREDENTIALS_APPLIERS, USER_EVENT_APPLIERS, UsersProjector
 
 REFRESH_TTL_ENV = "DAFNCK_REFRESH_TTL_S"
 
@@ -123,7 +123,7 @@ def build_app(
     """The users Faust app: command agents on a shared table, and the projector's agents."""
     settings = settings or WorkerSettings.from_env(topics.USERS_SERVICE)
     deps = deps or UsersWorkerDeps(policy=token_policy_from_env())
-    projector = Projector(database_url or database_url_from_env())
+    projector = UsersProjector(database_url or database_url_from_env())
     app = create_app(settings, **overrides)
 
     # Co-partitioned and keyed by user id: a registration lands on the aggregate that the

@@ -21,7 +21,7 @@ from users_svc.domain.profile import normalize_email
 from users_svc.worker import projector_access as access
 from users_svc.worker.migrations import migrate
 
-Apply = Callable[[Any, dict[str, Any], datetime], Awaitable[None]]
+ApplyToReadModel = Callable[[Any, dict[str, Any], datetime], Awaitable[None]]
 
 log = logging.getLogger("users_svc.worker.projector")
 
@@ -107,7 +107,7 @@ async def _credentials_changed(cur: Any, data: dict[str, Any], at: datetime) -> 
 
 
 # Events that change a row; the others (sign-ins, sign-outs...) leave the read model alone.
-USER_EVENT_APPLIERS: dict[str, Apply] = {
+USER_EVENT_APPLIERS: dict[str, ApplyToReadModel] = {
     "UserCreated": _user_created,
     "UserUpdated": _user_updated,
     "UserDeactivated": _user_deactivated,
@@ -116,13 +116,13 @@ USER_EVENT_APPLIERS: dict[str, Apply] = {
     "PasswordChanged": _password_changed,
     **access.USER_EVENT_APPLIERS,
 }
-CREDENTIALS_APPLIERS: dict[str, Apply] = {
+CREDENTIALS_APPLIERS: dict[str, ApplyToReadModel] = {
     "CredentialsChanged": _credentials_changed,
     **access.CREDENTIALS_APPLIERS,
 }
 
 
-class Projector(ProjectorPool):
+class UsersProjector(ProjectorPool):
     """Applies events to the read model through one aiopg pool, opened (and migrated) once."""
 
     read_model = "users read model"
