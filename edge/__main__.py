@@ -12,7 +12,7 @@ from edge.server import run
 from edge.services import EdgeServices
 from streams.logs import configure_json_logging
 from streams.tooling.stack import ensure_stack
-from users_svc.bootstrap import BootstrapError
+from users_svc.api.bootstrap_admin import BootstrapError
 
 log = logging.getLogger("dafnck.edge")
 

@@ -21,8 +21,8 @@ from streams.commands import CommandBus
 from streams.commands.client import DEFAULT_SEND_TIMEOUT_S
 from streams.http.commands import install_commands
 from streams.http.principal import principal_of
-from users_svc import http as users_http
-from users_svc.bootstrap import bootstrap_contexts
+from users_svc import api as users_http
+from users_svc.api.bootstrap_admin import bootstrap_contexts
 
 REDIS_TIMEOUT_S = 5.0
 # How long a request may take to get its command into Kafka before answering 503.
@@ -48,7 +48,7 @@ class EdgeServices:
 
     security: EdgeSecurity
     bus: CommandBus
-    identity: users_http.Identity
+    identity: users_http.UsersApiDeps
     bootstrap_admin: bool = True
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # None leaves the agents routes out (tests of other contexts).

@@ -1,7 +1,6 @@
-"""Users context: identity, sessions and roles, as a Faust worker (app id ``users-svc``).
+"""Users context: people and service accounts, credentials, sessions, roles, API keys, signing keys.
 
-Read top to bottom, as the events flow: ``app`` (the Faust app and its agents, the only
-wiring), ``handlers`` (parse, ask the domain, keep state, emit, reply), ``domain`` (pure
-rules), ``projector`` and ``migrations`` (the Postgres read model). ``http`` and ``routes``
-are the edge's side. The contract is DESIGN.md.
+``domain`` decides (pure), ``worker`` is the Faust app (id ``users-svc``) that runs the
+decisions on user commands and projects the events into Postgres, ``api`` is what the edge
+mounts (routes, read-model queries, token signing). The contract is DESIGN.md.
 """

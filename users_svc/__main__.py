@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from streams.worker import run_worker
-from users_svc.app import build_app
+from users_svc.worker.app import build_app
 
 run_worker(build_app())

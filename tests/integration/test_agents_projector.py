@@ -10,7 +10,6 @@ import pytest
 from agents_svc.api.readmodel.agents_read_model import PgAgentsReadModel, TaskQuery
 from agents_svc.worker.projector.event_writer import Projector
 from streams.envelope import Envelope
-from tests.integration.support.users_worker import rows
 from tests.support.agents_svc.event_builders import (
     USER,
     agent_created,
@@ -19,6 +18,7 @@ from tests.support.agents_svc.event_builders import (
     new_id,
     task_queued,
 )
+from tests.support.users_svc.worker_process import rows
 
 pytestmark = pytest.mark.integration
 

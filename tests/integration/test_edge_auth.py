@@ -28,7 +28,7 @@ from streams.http.jwks import StaticJwksProvider
 from streams.http.permissions import RolePermissions
 from streams.http.principal import PRINCIPAL
 from streams.http.rate_rules import rule
-from users_svc.signing_keys import KeyRing
+from users_svc.api.signing.ring import KeyRing
 
 pytestmark = pytest.mark.integration
 

@@ -24,7 +24,7 @@ from streams.http.denylist import DenyList
 from streams.http.jwks import StaticJwksProvider
 from streams.http.permissions import RolePermissions
 from streams.http.rate_rules import RateRule, rule
-from users_svc.signing_keys import KeyRing
+from users_svc.api.signing.ring import KeyRing
 
 pytestmark = pytest.mark.integration
 

@@ -18,6 +18,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from streams.kafka_admin import cluster as cluster_ops
 from streams.tooling.topic_admin import (
     TopicAdminError,
     TopicProblemsError,
@@ -25,7 +26,6 @@ from streams.tooling.topic_admin import (
     describe_cluster_topics,
     diff_topics,
 )
-from streams.kafka_admin import cluster as cluster_ops
 from topics import AGENT_EVENTS, USER_EVENTS, TopicSpec, by_name
 
 pytestmark = pytest.mark.integration

@@ -15,9 +15,9 @@ from streams.envelope import Envelope, encode, new_envelope
 from streams.pipeline import EventPipeline
 from streams.records import Headers, Record
 from streams.registry import default_registry
-from tests.integration.support.users_worker import ensure_read_model
-from users_svc.projector import CREDENTIALS_APPLIERS, USER_EVENT_APPLIERS, Projector
-from users_svc.routes.readmodel import PgReadModel, UserQuery
+from tests.support.users_svc.worker_process import ensure_read_model
+from users_svc.api.readmodel import PgReadModel, UserQuery
+from users_svc.worker.projector import CREDENTIALS_APPLIERS, USER_EVENT_APPLIERS, UsersProjector
 
 pytestmark = pytest.mark.integration
 ADMIN = "6a0d7c3b-5e2f-4b8a-9c1d-7e6f5a4b3c2d"
@@ -30,15 +30,15 @@ class _Nowhere:
 
 
 @pytest.fixture(scope="module")
-async def world(database_url: str) -> AsyncIterator[tuple[Projector, PgReadModel]]:
+async def world(database_url: str) -> AsyncIterator[tuple[UsersProjector, PgReadModel]]:
     await ensure_read_model(database_url)
-    projector, read_model = Projector(database_url), PgReadModel(database_url)
+    projector, read_model = UsersProjector(database_url), PgReadModel(database_url)
     yield projector, read_model
     await projector.stop()
     await read_model.close()
 
 
-async def _process(projector: Projector, topic: topics.TopicSpec, envelope: Envelope) -> None:
+async def _process(projector: UsersProjector, topic: topics.TopicSpec, envelope: Envelope) -> None:
     appliers = USER_EVENT_APPLIERS if topic is topics.USER_EVENTS else CREDENTIALS_APPLIERS
     pipeline = EventPipeline(
         service=topics.USERS_SERVICE, topic=topic,
@@ -50,7 +50,7 @@ async def _process(projector: Projector, topic: topics.TopicSpec, envelope: Enve
 
 
 async def _apply(
-    projector: Projector, topic: topics.TopicSpec, type_name: str, subject: str,
+    projector: UsersProjector, topic: topics.TopicSpec, type_name: str, subject: str,
     data: dict[str, Any], time: str = "2025-03-01T09:00:00Z",
 ) -> Envelope:
     entry = default_registry().latest(topic.name, type_name)
@@ -72,7 +72,7 @@ def _key_state(account: str, key_id: str, revoked_at: str | None) -> dict[str, A
 
 
 async def test_a_service_account_and_its_keys_reach_the_read_model(
-    world: tuple[Projector, PgReadModel],
+    world: tuple[UsersProjector, PgReadModel],
 ) -> None:
     projector, read_model = world
     account, key_id = str(uuid.uuid4()), uuid.uuid4().hex[:8]
@@ -97,13 +97,13 @@ async def test_a_service_account_and_its_keys_reach_the_read_model(
     assert kept.prefix == key_id and kept.revoked_at is not None
 
 
-async def test_an_unknown_key_id_is_none(world: tuple[Projector, PgReadModel]) -> None:
+async def test_an_unknown_key_id_is_none(world: tuple[UsersProjector, PgReadModel]) -> None:
     _, read_model = world
     assert await read_model.api_key("zz" + uuid.uuid4().hex[:6]) is None
 
 
 async def test_custom_roles_come_and_go_with_their_events(
-    world: tuple[Projector, PgReadModel],
+    world: tuple[UsersProjector, PgReadModel],
 ) -> None:
     projector, read_model = world
     name = f"r-{uuid.uuid4().hex[:10]}"

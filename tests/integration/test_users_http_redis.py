@@ -11,8 +11,8 @@ import redis.asyncio as aioredis
 
 from streams.http.denylist import DenyList
 from streams.http.principal import Principal
+from users_svc.api.redis_stores import RedisLoginThrottle, RedisRefreshGrace
 from users_svc.domain.throttle import ThrottlePolicy, check_login, throttle_keys
-from users_svc.routes.stores import RedisLoginThrottle, RedisRefreshGrace
 
 pytestmark = pytest.mark.integration
 

@@ -14,9 +14,9 @@ from streams.envelope import Envelope, encode, new_envelope
 from streams.pipeline import EventPipeline
 from streams.records import Headers, Record
 from streams.registry import default_registry
-from tests.integration.support.users_worker import ensure_read_model, rows, unique_email
-from tests.support.users_world import HASH, OTHER_HASH
-from users_svc.projector import CREDENTIALS_APPLIERS, USER_EVENT_APPLIERS, Projector
+from tests.support.users_svc.worker_in_memory import HASH, OTHER_HASH
+from tests.support.users_svc.worker_process import ensure_read_model, rows, unique_email
+from users_svc.worker.projector import CREDENTIALS_APPLIERS, USER_EVENT_APPLIERS, UsersProjector
 
 pytestmark = pytest.mark.integration
 ADMIN = "6a0d7c3b-5e2f-4b8a-9c1d-7e6f5a4b3c2d"
@@ -28,14 +28,14 @@ class _Nowhere:
 
 
 @pytest.fixture(scope="module")
-async def projector(database_url: str) -> AsyncIterator[Projector]:
+async def projector(database_url: str) -> AsyncIterator[UsersProjector]:
     await ensure_read_model(database_url)
-    running = Projector(database_url)
+    running = UsersProjector(database_url)
     yield running
     await running.stop()
 
 
-def _pipelines(projector: Projector) -> dict[str, EventPipeline]:
+def _pipelines(projector: UsersProjector) -> dict[str, EventPipeline]:
     def pipeline(spec: topics.TopicSpec, types: dict[str, Any]) -> EventPipeline:
         return EventPipeline(
             service=topics.USERS_SERVICE,
@@ -67,7 +67,7 @@ async def _apply(pipelines: dict[str, EventPipeline], topic: str, envelope: Enve
 
 
 async def test_replayed_events_change_the_read_model_once(
-    projector: Projector, database_url: str
+    projector: UsersProjector, database_url: str
 ) -> None:
     pipelines = _pipelines(projector)
     user_id, email = str(uuid.uuid4()), unique_email()
@@ -111,7 +111,7 @@ async def test_replayed_events_change_the_read_model_once(
 
 
 async def test_credentials_never_step_back_to_an_older_version(
-    projector: Projector, database_url: str
+    projector: UsersProjector, database_url: str
 ) -> None:
     pipelines = _pipelines(projector)
     user_id, email = str(uuid.uuid4()), unique_email()

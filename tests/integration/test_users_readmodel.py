@@ -10,8 +10,8 @@ import aiopg
 import pytest
 
 from streams.readmodel_pool import ReadModelUnavailable
-from users_svc.migrations import migrate
-from users_svc.routes.readmodel import PgReadModel, UserQuery, decode_cursor
+from users_svc.api.readmodel import PgReadModel, UserQuery, decode_cursor
+from users_svc.worker.migrations import migrate
 
 pytestmark = pytest.mark.integration
 

@@ -19,14 +19,14 @@ from redis.asyncio import Redis
 import topics
 from streams.commands import CommandBus, Completed, Outcome, Pending, Reply
 from streams.tooling.stack import Endpoints
-from tests.integration.support.users_worker import (
+from tests.support.users_svc.worker_in_memory import HASH, token
+from tests.support.users_svc.worker_process import (
     UsersWorker,
     ensure_read_model,
     ensure_users_topics,
     rows,
     unique_email,
 )
-from tests.support.users_world import HASH, token
 from users_svc.domain.claims import claim_key
 from users_svc.domain.token_family import hash_token
 

@@ -30,8 +30,8 @@ from streams.producer import EventPublisher
 from streams.tooling.stack import Endpoints
 from streams.tooling.topic_admin import apply_topics
 from tests.integration.support.harness import free_port, log_tail, spawn, stop, wait_ready
-from tests.integration.support.users_worker import rows
 from tests.robustness import poison_support as ps
+from tests.support.users_svc.worker_process import rows
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.identity_app import ORIGIN, Harness, identity_app
+from tests.support.users_svc.users_api_app import ORIGIN, Harness, identity_app
 
 PROBLEM = "application/problem+json"
 

@@ -15,7 +15,7 @@ from streams.http.access import requires
 from streams.http.denylist import MemoryDenyList
 from streams.http.jwks import StaticJwksProvider
 from streams.http.permissions import RolePermissions
-from users_svc.signing_keys import KeyRing
+from users_svc.api.signing.ring import KeyRing
 
 ALLOWED = "https://app.dafnck.test"
 OTHER = "https://evil.test"

@@ -10,7 +10,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from streams.http.jwks import HttpJwksProvider, JwksUnavailable
-from users_svc.signing_keys import KeyRing
+from users_svc.api.signing.ring import KeyRing
 
 ISSUER = "https://users.dafnck.test"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import jwt
 import pytest
 
-from users_svc.signing_keys import KeyRing, SigningKey, jwk_thumbprint
+from users_svc.api.signing.ring import KeyRing, SigningKey, jwk_thumbprint
 
 ISSUER = "https://users.dafnck.test"
 T0 = 1_750_000_000.0

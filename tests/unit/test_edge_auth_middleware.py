@@ -25,7 +25,7 @@ from streams.http.denylist import MemoryDenyList
 from streams.http.jwks import JwksUnavailable, StaticJwksProvider
 from streams.http.permissions import RolePermissions
 from streams.http.principal import PRINCIPAL, Principal
-from users_svc.signing_keys import KeyRing
+from users_svc.api.signing.ring import KeyRing
 
 ISSUER = "https://users.dafnck.test"
 AUDIENCE = "dafnck-api"

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from edge.auth.verify import InvalidToken, TokenVerifier
 from streams.http.jwks import JwksUnavailable, StaticJwksProvider
-from users_svc.signing_keys import KeyRing
+from users_svc.api.signing.ring import KeyRing
 
 ISSUER = "https://users.dafnck.test"
 AUDIENCE = "dafnck-api"

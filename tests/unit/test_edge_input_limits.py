@@ -25,7 +25,7 @@ from streams.http.limits import MAX_JSON_DEPTH
 from streams.http.openapi import openapi_document
 from streams.http.yaml_body import YamlRefused, load_yaml
 from tests.integration.support.harness import free_port
-from users_svc.routes.readmodel import decode_cursor as users_cursor
+from users_svc.api.readmodel import decode_cursor as users_cursor
 
 CONFIG = EdgeConfig("kafka.test:9092", "postgresql://db.test/dafnck", "redis://redis.test:6379/0")
 FIVE = {"type", "title", "status", "detail", "code"}

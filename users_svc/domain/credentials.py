@@ -19,7 +19,7 @@ from users_svc.domain.passwords import (
     same_password,
 )
 from users_svc.domain.profile import clean_uuid
-from users_svc.domain.users import Decision, User, require_active
+from users_svc.domain.users import User, UserDecision, require_active
 
 CREDENTIALS_CHANGED = "CredentialsChanged"
 
@@ -41,7 +41,7 @@ def change_password(
     new_password: str,
     now: datetime,
     passwords: PasswordHashing,
-) -> Decision:
+) -> UserDecision:
     """The user changes their own password; every session (token family) is revoked."""
     require_aware(now)
     require_active(user)
@@ -60,7 +60,7 @@ def change_password(
 
 def reset_password(
     user: User, *, new_password: str, now: datetime, passwords: PasswordHashing
-) -> Decision:
+) -> UserDecision:
     """An administrator sets a new password; every session is revoked."""
     require_aware(now)
     require_active(user)
@@ -70,7 +70,7 @@ def reset_password(
 
 def set_password_hash(
     user: User, *, password_hash: str, changed_by: str, now: datetime
-) -> Decision:
+) -> UserDecision:
     """Store a new password the edge checked and hashed; every session is revoked."""
     require_aware(now)
     changed_by = clean_uuid(changed_by, "changed_by")

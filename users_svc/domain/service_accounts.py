@@ -20,7 +20,7 @@ from users_svc.domain.errors import DomainError, require_aware
 from users_svc.domain.profile import clean_display_name, clean_uuid
 from users_svc.domain.rbac import require_role
 from users_svc.domain.sessions import Account
-from users_svc.domain.users import ACTIVE, SERVICE, Decision, User, require_active
+from users_svc.domain.users import ACTIVE, SERVICE, User, UserDecision, require_active
 
 MAX_ACTIVE_KEYS = 20
 # Revoked and expired keys are kept for their ids' sake, but not forever: the state is bounded.
@@ -40,7 +40,7 @@ def _clean_name(name: str) -> str:
 
 def create_service_account(
     *, user_id: str, name: str, roles: Iterable[str], created_by: str, now: datetime
-) -> Decision:
+) -> UserDecision:
     """A new active service account with built-in roles (custom ones are assigned later)."""
     require_aware(now)
     user_id = clean_uuid(user_id, "user_id")

@@ -37,7 +37,7 @@ DEACTIVATED: Status = "deactivated"
 Kind = Literal["user", "service"]
 PERSON: Kind = "user"
 SERVICE: Kind = "service"
-Decision = tuple["User", list[ev.DomainEvent]]
+UserDecision = tuple["User", list[ev.DomainEvent]]
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def _email_taken_error() -> DomainError:
     return DomainError("email_taken", "An account with this email already exists.", "email")
 
 
-def _created(admitted: Admitted, password_hash: str, now: datetime) -> Decision:
+def _created(admitted: Admitted, password_hash: str, now: datetime) -> UserDecision:
     user = User(
         id=admitted.user_id,
         email=admitted.email,
@@ -146,7 +146,7 @@ def create_user(
     roles: Iterable[str] | None = None,
     custom_roles: Mapping[str, CustomRole] | None = None,
     created_by: str | None = None,
-) -> Decision:
+) -> UserDecision:
     """Create an active account (``email_taken``: the caller's lookup of the normalized email)."""
     require_aware(now)
     admitted = admit(user_id, email, display_name, roles, custom_roles, created_by)
@@ -168,7 +168,7 @@ def register_user(
     roles: Iterable[str] | None = None,
     custom_roles: Mapping[str, CustomRole] | None = None,
     created_by: str | None = None,
-) -> Decision:
+) -> UserDecision:
     """``create_user`` for a password the edge already checked against the policy and hashed."""
     require_aware(now)
     admitted = admit(user_id, email, display_name, roles, custom_roles, created_by)
@@ -186,7 +186,7 @@ def update_profile(
     email: str | None = None,
     display_name: str | None = None,
     email_taken: bool = False,
-) -> Decision:
+) -> UserDecision:
     """Change email and/or display name; nothing changed means no event."""
     require_aware(now)
     updated_by = clean_uuid(updated_by, "updated_by")
@@ -216,7 +216,7 @@ def update_profile(
 
 def deactivate_user(
     user: User, *, deactivated_by: str, reason: str, now: datetime
-) -> Decision:
+) -> UserDecision:
     """Deactivate the account and end its sessions; already deactivated means no event."""
     require_aware(now)
     deactivated_by = clean_uuid(deactivated_by, "deactivated_by")
@@ -240,7 +240,7 @@ def assign_role(
     assigned_by: str,
     now: datetime,
     custom_roles: Mapping[str, CustomRole] | None = None,
-) -> Decision:
+) -> UserDecision:
     """Grant a role; granting one already held is a no-op with no event."""
     require_aware(now)
     assigned_by = clean_uuid(assigned_by, "assigned_by")
@@ -254,7 +254,7 @@ def assign_role(
     return updated, [ev.role_assigned(user.id, role, assigned_by)]
 
 
-def revoke_role(user: User, *, role: str, revoked_by: str, now: datetime) -> Decision:
+def revoke_role(user: User, *, role: str, revoked_by: str, now: datetime) -> UserDecision:
     """Take a role away; revoking one not held is a no-op with no event."""
     require_aware(now)
     revoked_by = clean_uuid(revoked_by, "revoked_by")

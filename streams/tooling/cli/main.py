@@ -21,7 +21,7 @@ SUBCOMMAND_MODULES = (
     "streams.tooling.cli.status_cmd",
     "streams.tooling.cli.agent_cmd",
     # The users context owns the signing keys; its command is optional like the others.
-    "users_svc.keys_cmd",
+    "users_svc.api.signing.keys_cmd",
 )
 
 

@@ -15,7 +15,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from tests.e2e.identity.platform import ORIGIN, PASSWORD, Edge
-from users_svc.signing_keys import KeyRing
+from users_svc.api.signing.ring import KeyRing
 
 pytestmark = pytest.mark.e2e
 

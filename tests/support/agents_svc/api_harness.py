@@ -14,7 +14,7 @@ from agents_svc.api.deps import AgentsApiDeps
 from streams.commands import Reply
 from streams.envelope import Envelope
 from tests.support.agents_svc.fake_backends import FakeAgentsReadModel, FakeScheduler
-from tests.support.identity_app import Harness, identity_app
+from tests.support.users_svc.users_api_app import Harness, identity_app
 from topics import AGENT_COMMANDS
 
 

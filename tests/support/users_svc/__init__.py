@@ -1,0 +1,1 @@
+"""Test doubles and harnesses of the users context: fakes, the api over fakes, the worker."""

@@ -1,0 +1,90 @@
+"""Service accounts: principals for machines, created and listed by administrators.
+
+A service account is a user of kind ``service``, without email or password: it holds roles,
+and is changed, deactivated and given roles through the /api/users routes like anyone. It
+authenticates with API keys (``routes.api_keys``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from streams.http.access import requires
+from streams.http.body import accepts, json_body
+from streams.http.openapi import documented
+from streams.http.principal import require_principal
+from streams.http.problem import problem
+from streams.readmodel_pool import ReadModelUnavailable
+from users_svc.api.command_sending import ask, not_ready, succeeded
+from users_svc.api.deps import UsersApiDeps, users_api_deps
+from users_svc.api.http_answers import respond, user_id_param
+from users_svc.api.read_your_writes import settle, view_matches
+from users_svc.api.routes.users import PAGE_QUERY, list_accounts
+from users_svc.api.schemas import CREATE_SERVICE_ACCOUNT
+
+PENDING = {202: "Accepted: the service has not answered yet; poll status_url"}
+
+
+def _not_a_service_account(account_id: str) -> web.Response:
+    return problem(
+        404, "Not Found", f"no service account {account_id}", code="service_account_not_found"
+    )
+
+
+async def service_account(deps: UsersApiDeps, account_id: str) -> dict[str, Any] | web.Response:
+    """The account's view, or the response to answer (404 for people and unknown ids)."""
+    try:
+        account = await deps.read_model.user(account_id)
+    except ReadModelUnavailable:
+        return not_ready()
+    if account is None or account.get("kind") != "service":
+        return _not_a_service_account(account_id)
+    return account
+
+
+@documented(
+    tag="service-accounts",
+    responses={201: "The new service account (kind service, no email)", **PENDING},
+)
+@requires("users:create")
+@accepts(CREATE_SERVICE_ACCOUNT)
+async def create_service_account(request: web.Request) -> web.Response:
+    """Create a service account: a principal for machines, authenticated with API keys."""
+    deps, body = users_api_deps(request), json_body(request)
+    account_id = str(uuid.uuid4())
+    data = {
+        "user_id": account_id,
+        "name": body["name"],
+        "roles": list(body.get("roles", [])),
+        "created_by": require_principal(request).sub,
+    }
+    outcome = await ask(request, "CreateServiceAccount", account_id, data)
+    reply = succeeded(outcome)
+    if reply is not None:
+
+        async def shown() -> bool:
+            return view_matches(await deps.read_model.user(account_id), reply.resource)
+
+        await settle(shown, deps.settings.read_your_writes_s)
+    response = respond(outcome, created_status=201)
+    if reply is not None:
+        response.headers["Location"] = f"/api/service-accounts/{account_id}"
+    return response
+
+
+@documented(tag="service-accounts", responses={200: "A page of service accounts"}, query=PAGE_QUERY)
+@requires("users:read")
+async def list_service_accounts(request: web.Request) -> web.Response:
+    """List service accounts, oldest first (the same filters and pages as /api/users)."""
+    return await list_accounts(request, kind="service")
+
+
+@documented(tag="service-accounts", responses={200: "The service account", 404: "No such account"})
+@requires("users:read")
+async def get_service_account(request: web.Request) -> web.Response:
+    """One service account."""
+    found = await service_account(users_api_deps(request), user_id_param(request))
+    return found if isinstance(found, web.Response) else web.json_response(found)

@@ -1,0 +1,229 @@
+"""Administration of accounts: create (also self sign-up's path), list, read, update, deactivate."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from streams.commands import Pending
+from streams.http.access import requires
+from streams.http.body import accepts, json_body
+from streams.http.openapi import QueryParam, documented
+from streams.http.principal import require_principal
+from streams.http.problem import problem
+from streams.readmodel_pool import ReadModelUnavailable
+from users_svc.api.command_sending import ask, email_subject, not_ready, succeeded
+from users_svc.api.deps import UsersApiDeps, in_thread, users_api_deps
+from users_svc.api.http_answers import domain_problem, not_found, respond, user_id_param
+from users_svc.api.read_your_writes import settle, view_matches
+from users_svc.api.readmodel import UserQuery, decode_cursor
+from users_svc.api.redis_best_effort import revoke_tokens
+from users_svc.api.schemas import (
+    CREATE_USER,
+    DEACTIVATE_USER,
+    ROLE_PATTERN,
+    UPDATE_USER,
+)
+from users_svc.domain.errors import DomainError
+from users_svc.domain.passwords import check_password
+from users_svc.domain.profile import clean_display_name, clean_email
+from users_svc.domain.users import DEFAULT_ROLES
+
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+_STATUSES = ("active", "deactivated")
+_KINDS = ("user", "service")
+COMMAND_RESPONSES = {202: "Accepted: the service has not answered yet; poll status_url"}
+_ROLE = re.compile(ROLE_PATTERN)
+
+
+async def _await_view(deps: UsersApiDeps, user_id: str, resource: dict[str, Any] | None) -> None:
+    async def shown() -> bool:
+        return view_matches(await deps.read_model.user(user_id), resource)
+
+    await settle(shown, deps.settings.read_your_writes_s)
+
+
+async def register(
+    request: web.Request, body: dict[str, Any], *, roles: list[str], created_by: str | None
+) -> web.Response:
+    """Check, hash and send CreateUser; answer when the new account can sign in."""
+    deps = users_api_deps(request)
+    try:
+        email = clean_email(body["email"])
+        display_name = clean_display_name(body["display_name"])
+        check_password(body["password"], email)
+    except DomainError as exc:
+        return domain_problem(exc)
+    user_id = str(uuid.uuid4())
+    data = {
+        "user_id": user_id,
+        "email": email,
+        "display_name": display_name,
+        "password_hash": await in_thread(deps.passwords.hash, body["password"]),
+        "roles": roles,
+        "created_by": created_by,
+    }
+    outcome = await ask(request, "CreateUser", email_subject(email), data)
+    reply = succeeded(outcome)
+    if reply is not None and reply.resource is not None:
+        created = str(reply.resource.get("id", user_id))
+
+        async def can_sign_in() -> bool:
+            shown = view_matches(await deps.read_model.user(created), reply.resource)
+            return shown and await deps.read_model.credentials_of(created) is not None
+
+        # So the new user can sign in, and be listed, as soon as the 201 arrives.
+        await settle(can_sign_in, deps.settings.read_your_writes_s)
+    response = respond(outcome, created_status=201)
+    if reply is not None and reply.resource is not None and "id" in reply.resource:
+        response.headers["Location"] = f"/api/users/{reply.resource['id']}"
+    return response
+
+
+@documented(
+    tag="users",
+    responses={201: "The new user", 409: "An account with this email exists", **COMMAND_RESPONSES},
+)
+@requires("users:create")
+@accepts(CREATE_USER)
+async def create_user(request: web.Request) -> web.Response:
+    """Create an account (roles default to member)."""
+    body = json_body(request)
+    roles = list(body.get("roles", DEFAULT_ROLES))
+    return await register(request, body, roles=roles, created_by=require_principal(request).sub)
+
+
+PAGE_QUERY = (
+    QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "page size"),
+    QueryParam("cursor", {"type": "string"}, "from the previous page's next link"),
+    QueryParam("email", {"type": "string"}, "email contains (case-insensitive)"),
+    QueryParam("role", {"type": "string"}, "has this role"),
+    QueryParam("status", {"enum": list(_STATUSES)}, "account status"),
+)
+
+
+def _query(request: web.Request, kind: str | None) -> UserQuery | web.Response:
+    params = request.query
+
+    def invalid(field: str, detail: str) -> web.Response:
+        return problem(422, "Unprocessable Content", detail, code="invalid_query", field=field)
+
+    try:
+        limit = int(params.get("limit", DEFAULT_LIMIT))
+    except ValueError:
+        return invalid("limit", "limit must be an integer")
+    if not 1 <= limit <= MAX_LIMIT:
+        return invalid("limit", f"limit must be between 1 and {MAX_LIMIT}")
+    after = None
+    if "cursor" in params:
+        after = decode_cursor(params["cursor"])
+        if after is None:
+            return invalid("cursor", "cursor is not one this API gave out")
+    status = params.get("status")
+    if status is not None and status not in _STATUSES:
+        return invalid("status", f"status must be one of {', '.join(_STATUSES)}")
+    role = params.get("role")
+    if role is not None and not _ROLE.match(role):
+        return invalid("role", "not a role name")
+    kind = kind or params.get("kind")
+    if kind is not None and kind not in _KINDS:
+        return invalid("kind", f"kind must be one of {', '.join(_KINDS)}")
+    return UserQuery(limit, after, params.get("email") or None, role, status, kind)
+
+
+@documented(
+    tag="users",
+    responses={200: "A page of users: items, and next (the next page's URL, or null)"},
+    query=(*PAGE_QUERY, QueryParam("kind", {"enum": list(_KINDS)}, "user or service")),
+)
+@requires("users:read")
+async def list_users(request: web.Request) -> web.Response:
+    """List accounts (people and service accounts), oldest first, with filters."""
+    return await list_accounts(request)
+
+
+async def list_accounts(request: web.Request, kind: str | None = None) -> web.Response:
+    """A page of accounts (``kind``: only people, or only service accounts)."""
+    query = _query(request, kind)
+    if isinstance(query, web.Response):
+        return query
+    try:
+        page = await users_api_deps(request).read_model.users(query)
+    except ReadModelUnavailable:
+        return not_ready()
+    next_url = None
+    if page.next_cursor is not None:
+        next_url = str(request.rel_url.update_query(cursor=page.next_cursor))
+    response = web.json_response({"items": page.items, "next": next_url, "limit": query.limit})
+    if next_url is not None:
+        response.headers["Link"] = f'<{next_url}>; rel="next"'
+    return response
+
+
+@documented(tag="users", responses={200: "The user", 404: "No such user"})
+@requires("users:read")
+async def get_user(request: web.Request) -> web.Response:
+    """One account."""
+    user_id = user_id_param(request)
+    try:
+        user = await users_api_deps(request).read_model.user(user_id)
+    except ReadModelUnavailable:
+        return not_ready()
+    return web.json_response(user) if user is not None else not_found(user_id)
+
+
+async def change_account(
+    request: web.Request,
+    type_name: str,
+    data: dict[str, Any],
+    *,
+    revoke: bool = False,
+    subject: str | None = None,
+) -> web.Response:
+    """Send a change to an account, wait until it shows, and revoke tokens if asked."""
+    deps = users_api_deps(request)
+    user_id = data["user_id"]
+    outcome = await ask(request, type_name, subject or user_id, data)
+    if revoke and (succeeded(outcome) is not None or isinstance(outcome, Pending)):
+        # Tokens carry roles and prove an active account until they expire: end them now.
+        failed = await revoke_tokens(deps, user_id)
+        if failed is not None:
+            return failed
+    reply = succeeded(outcome)
+    if reply is not None:
+        await _await_view(deps, user_id, reply.resource)
+    return respond(outcome)
+
+
+@documented(tag="users", responses={200: "The user", 404: "No such user", **COMMAND_RESPONSES})
+@requires("users:update")
+@accepts(UPDATE_USER)
+async def update_user(request: web.Request) -> web.Response:
+    """Change an account's display name."""
+    user_id = user_id_param(request)
+    try:
+        name = clean_display_name(json_body(request)["display_name"])
+    except DomainError as exc:
+        return domain_problem(exc)
+    by = require_principal(request).sub
+    return await change_account(
+        request, "UpdateUser", {"user_id": user_id, "display_name": name, "updated_by": by}
+    )
+
+
+@documented(tag="users", responses={200: "The user", 404: "No such user", **COMMAND_RESPONSES})
+@requires("users:delete")
+@accepts(DEACTIVATE_USER)
+async def deactivate_user(request: web.Request) -> web.Response:
+    """Deactivate an account: its sessions end and its tokens stop working."""
+    user_id = user_id_param(request)
+    data = {
+        "user_id": user_id,
+        "reason": json_body(request)["reason"].strip() or "deactivated",
+        "deactivated_by": require_principal(request).sub,
+    }
+    return await change_account(request, "DeactivateUser", data, revoke=True)

@@ -1,1 +1,0 @@
-"""The users context's HTTP routes, mounted by the edge (see ``users_svc.http``)."""

@@ -1,0 +1,1 @@
+"""The users worker (Faust app id ``users-svc``): command consumers, handlers, projectors."""
