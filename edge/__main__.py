@@ -7,12 +7,12 @@ import os
 import sys
 
 from edge.app import build_app
+from edge.contexts import BootstrapError
 from edge.core import EdgeConfig
 from edge.server import run
 from edge.services import EdgeServices
 from streams.logs import configure_json_logging
 from streams.tooling.stack import ensure_stack
-from users_svc.api.bootstrap_admin import BootstrapError
 
 log = logging.getLogger("dafnck.edge")
 

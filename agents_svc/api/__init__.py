@@ -21,7 +21,6 @@ __all__ = [
     "AGENTS",
     "ROUTES",
     "AgentKeyRecord",
-    "Agents",
     "AgentsApiDeps",
     "agents_of",
     "authenticate",
@@ -30,7 +29,6 @@ __all__ = [
 ]
 
 # The edge types its field as ``agents_http.Agents``: the same class under its old name.
-Agents = AgentsApiDeps
 
 Route = tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]
 ROUTES: tuple[Route, ...] = (
