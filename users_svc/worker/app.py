@@ -34,7 +34,7 @@ from users_svc.worker.handlers.registration import Registration
 from users_svc.worker.handlers.roles import Roles
 from users_svc.worker.handlers.sessions import Sessions
 from users_svc.worker.handlers.worker_deps import UsersWorkerDeps
-from users_svc.worker.projector import CREDENTIALS_APPLIERS, USER_EVENT_APPLIERS, UsersProjector
+from users_svc.worker.projector import READ_MODEL_APPLIES, UsersProjector
 
 REFRESH_TTL_ENV = "DAFNCK_REFRESH_TTL_S"
 
@@ -133,8 +133,8 @@ def build_app(
     consume(app, topics.USER_REGISTRATIONS, registration_handlers(deps), table=aggregates)
 
     project = projector.project
-    user_events = dict.fromkeys(USER_EVENT_APPLIERS, project)
-    credentials = dict.fromkeys(CREDENTIALS_APPLIERS, project)
+    user_events = dict.fromkeys(READ_MODEL_APPLIES[topics.USER_EVENTS.name], project)
+    credentials = dict.fromkeys(READ_MODEL_APPLIES[topics.USER_CREDENTIALS.name], project)
     consume(app, topics.USER_EVENTS, user_events, stateful=False, owner_only=True)
     consume(app, topics.USER_CREDENTIALS, credentials, stateful=False, owner_only=True)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from streams.readmodel_applied import applied_commands_ddl
+
 SCHEMA = "users"
 # Any constant shared by every process that migrates this schema.
 _LOCK_ID = 0x7573657273  # "users"
@@ -71,6 +73,8 @@ STATEMENTS: tuple[str, ...] = (
         processed_at timestamptz NOT NULL DEFAULT now()
     )
     """,
+    # Events applied per causationid: what the edge's read-your-writes waits on.
+    applied_commands_ddl(SCHEMA),
 )
 
 

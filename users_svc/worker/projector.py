@@ -2,24 +2,29 @@
 
 Idempotent by event id: each event's id goes into ``users.processed_events`` in the same
 transaction as its row change, and an id already there is skipped, so a redelivered or
-replayed event changes nothing twice. Rows take their times from the events, which the
-command handlers dated with the moment their state records.
+replayed event changes nothing twice. The same transaction counts each newly applied event
+under its causationid (``users.applied_commands``), which the edge's command routes wait on.
+Rows take their times from the events, which the command handlers dated with the moment
+their state records. ``READ_MODEL_APPLIES`` (topic -> event types) is derived from the
+applier tables: the worker wires its consumers with them, the routes wait on it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 import aiopg
 
+import topics
 from streams.context import HandlerContext
+from streams.readmodel_applied import record_applied
 from streams.readmodel_pool import ProjectorPool
 from users_svc.domain.profile import normalize_email
 from users_svc.worker import projector_access as access
-from users_svc.worker.migrations import migrate
+from users_svc.worker.migrations import SCHEMA, migrate
 
 ApplyToReadModel = Callable[[Any, dict[str, Any], datetime], Awaitable[None]]
 
@@ -120,6 +125,14 @@ CREDENTIALS_APPLIERS: dict[str, ApplyToReadModel] = {
     "CredentialsChanged": _credentials_changed,
     **access.CREDENTIALS_APPLIERS,
 }
+APPLIERS_BY_TOPIC: dict[str, dict[str, ApplyToReadModel]] = {
+    topics.USER_EVENTS.name: USER_EVENT_APPLIERS,
+    topics.USER_CREDENTIALS.name: CREDENTIALS_APPLIERS,
+}
+# What the read model applies, per topic: what a command route waits for.
+READ_MODEL_APPLIES: Mapping[str, frozenset[str]] = {
+    topic: frozenset(appliers) for topic, appliers in APPLIERS_BY_TOPIC.items()
+}
 
 
 class UsersProjector(ProjectorPool):
@@ -132,10 +145,8 @@ class UsersProjector(ProjectorPool):
         await migrate(pool)
 
     async def project(self, ctx: HandlerContext) -> None:
-        """Kernel handler: apply the event once (a duplicate id is skipped)."""
-        apply = USER_EVENT_APPLIERS.get(ctx.envelope.type) or CREDENTIALS_APPLIERS.get(
-            ctx.envelope.type
-        )
+        """Kernel handler: apply the event once (a duplicate id is skipped), count it applied."""
+        apply = APPLIERS_BY_TOPIC.get(ctx.record.topic, {}).get(ctx.envelope.type)
         if apply is None:
             return
         await self.start()
@@ -150,3 +161,4 @@ class UsersProjector(ProjectorPool):
                 log.info("event already projected", extra={"event_id": ctx.envelope.id})
                 return
             await apply(cur, ctx.data, at)
+            await record_applied(cur, SCHEMA, [ctx.envelope])
