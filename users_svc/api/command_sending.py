@@ -1,4 +1,8 @@
-"""Sending user commands from routes: await the reply (``ask``) or fire and forget (``post``)."""
+"""User commands from routes: their keys, fire-and-forget sends (``post``), 503 answers.
+
+Commands whose reply a route awaits go through ``streams.http.command_route`` (or
+``send_command`` where the reply is not answered as is).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from aiohttp import web
 
 import topics
 from streams.commands import Completed, Outcome, Reply
-from streams.http.commands import COMMANDS, send_command
+from streams.http.commands import COMMANDS
 from streams.http.problem import problem
 from streams.http.request_ids import CORRELATION_ID
 from users_svc.api.deps import users_api_deps
@@ -29,18 +33,6 @@ def email_subject(email: str) -> str:
 def email_hash(email: str) -> str:
     """SHA-256 hex of the normalized email (what login-failure records carry)."""
     return hashlib.sha256(normalize_email(email).encode("utf-8")).hexdigest()
-
-
-async def ask(
-    request: web.Request,
-    type_name: str,
-    subject: str,
-    data: dict[str, Any],
-    *,
-    actor: str | None = None,
-) -> Outcome | web.Response:
-    """Send a user command and await its reply (or ``Pending`` past the deadline)."""
-    return await send_command(request, USER_COMMANDS, type_name, subject, data, actor=actor)
 
 
 def post(request: web.Request, type_name: str, subject: str, data: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""The users routes' dependencies: settings, keys, read model, Redis stores, background sends."""
+"""The users routes' dependencies: settings, keys, read model and its view, Redis stores."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from streams.http.command_route import ReadModelView
 from users_svc.api.readmodel import ReadModel
 from users_svc.api.redis_stores import LoginThrottle, RefreshGrace, Revocations
 from users_svc.api.roles_cache import CustomRoleCache
@@ -17,6 +18,8 @@ from users_svc.api.settings import IdentitySettings
 from users_svc.api.signing.disk_ring import SigningRing
 from users_svc.api.tokens import AccessTokens
 from users_svc.domain.passwords import PasswordHashing
+from users_svc.worker.migrations import SCHEMA
+from users_svc.worker.projector import READ_MODEL_APPLIES
 
 log = logging.getLogger("dafnck.users.http")
 DRAIN_TIMEOUT_S = 5.0
@@ -39,6 +42,10 @@ class UsersApiDeps:
     def __post_init__(self) -> None:
         self.access = AccessTokens(
             self.ring, self.settings.audience, self.settings.access_ttl_s, self.revocations
+        )
+        # What command routes wait for: the events the users projector applies.
+        self.read_model_view = ReadModelView(
+            SCHEMA, READ_MODEL_APPLIES, self.settings.read_your_writes_s
         )
         # One cache per edge process: the routes and the permission checker share it.
         self.custom_roles = CustomRoleCache(

@@ -1,4 +1,4 @@
-"""The users routes' HTTP answers: domain refusals as 422, path ids, 404, 429, command outcomes."""
+"""The users routes' HTTP answers: domain refusals as 422, path ids, 404, 429."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import uuid
 
 from aiohttp import web
 
-from streams.commands import Outcome
-from streams.http.commands import outcome_response
 from streams.http.problem import problem
 from users_svc.domain.errors import DomainError
 
@@ -42,10 +40,3 @@ def throttled(retry_after: int, code: str, detail: str) -> web.Response:
     )
     response.headers["Retry-After"] = str(retry_after)
     return response
-
-
-def respond(outcome: Outcome | web.Response, *, created_status: int = 200) -> web.Response:
-    """The HTTP answer to what ``ask`` returned."""
-    if isinstance(outcome, web.Response):
-        return outcome
-    return outcome_response(outcome, created_status=created_status)

@@ -13,19 +13,19 @@ from typing import Any
 
 from aiohttp import web
 
-from streams.commands import Pending
+from streams.commands import Completed, Outcome, Pending
 from streams.http.access import requires
 from streams.http.body import accepts, json_body
-from streams.http.commands import COMMAND_ID_HEADER, status_url
+from streams.http.command_route import run_command_and_wait, wait_for_read_model
+from streams.http.commands import COMMAND_ID_HEADER, outcome_response, send_command, status_url
 from streams.http.openapi import documented
 from streams.http.principal import require_principal
 from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
-from users_svc.api.command_sending import ask, not_ready, succeeded
+from users_svc.api.command_sending import USER_COMMANDS, not_ready, succeeded
 from users_svc.api.deps import UsersApiDeps, users_api_deps
 from users_svc.api.escalation import beyond_caller
-from users_svc.api.http_answers import domain_problem, respond, user_id_param
-from users_svc.api.read_your_writes import settle
+from users_svc.api.http_answers import domain_problem, user_id_param
 from users_svc.api.redis_best_effort import REDIS_ERRORS
 from users_svc.api.routes.service_accounts import PENDING, service_account
 from users_svc.api.schemas import ISSUE_API_KEY
@@ -124,26 +124,29 @@ async def issue_key(request: web.Request) -> web.Response:
         "expires_at": record.expires_at.isoformat() if record.expires_at else None,
         "issued_by": principal.sub,
     }
-    outcome = await ask(request, "IssueApiKey", account["id"], data)
-    if isinstance(outcome, Pending):
-        return _pending_with_key(outcome, issued.key)
-    reply = succeeded(outcome)
-    if reply is None or reply.resource is None:
-        return respond(outcome)
+    location = f"/api/service-accounts/{account['id']}/keys/{record.prefix}"
 
-    async def exchangeable() -> bool:
-        return await deps.read_model.api_key(record.prefix) is not None
+    def answer(outcome: Outcome) -> web.Response:
+        # After the wait: the key is exchangeable as soon as its secret is shown.
+        if isinstance(outcome, Pending):
+            return _pending_with_key(outcome, issued.key)
+        reply = succeeded(outcome)
+        if reply is None or reply.resource is None:
+            return outcome_response(outcome, created_status=200)
+        response = web.json_response(_issued_body(reply.resource, issued), status=201)
+        response.headers.update(_NO_STORE)
+        response.headers["Location"] = location
+        return response
 
-    await settle(exchangeable, deps.settings.read_your_writes_s)
-    response = web.json_response(_issued_body(reply.resource, issued), status=201)
-    response.headers.update(_NO_STORE)
-    response.headers["Location"] = f"/api/service-accounts/{account['id']}/keys/{record.prefix}"
-    return response
+    return await run_command_and_wait(
+        request, USER_COMMANDS, "IssueApiKey", account["id"], data,
+        read_model=deps.read_model_view, answer=answer,
+    )
 
 
 def _pending_with_key(outcome: Pending, key: str) -> web.Response:
     # The worker may still store the key: its secret must not be lost meanwhile.
-    accepted = respond(outcome)
+    accepted = outcome_response(outcome)
     body = {
         "command_id": outcome.command_id,
         "status": "pending",
@@ -184,7 +187,9 @@ async def revoke_key(request: web.Request) -> web.Response:
     if not _KEY_ID.match(key_id):
         return problem(404, "Not Found", f"no API key {key_id}", code="api_key_not_found")
     data = {"user_id": account_id, "key_id": key_id, "revoked_by": require_principal(request).sub}
-    outcome = await ask(request, "RevokeApiKey", account_id, data)
+    outcome = await send_command(request, USER_COMMANDS, "RevokeApiKey", account_id, data)
+    if isinstance(outcome, web.Response):
+        return outcome
     if succeeded(outcome) is not None or isinstance(outcome, Pending):
         try:
             await deps.revocations.deny_session(key_session(key_id))
@@ -197,11 +202,6 @@ async def revoke_key(request: web.Request) -> web.Response:
             )
             failed.headers["Retry-After"] = "1"
             return failed
-    if succeeded(outcome) is not None:
-
-        async def shown() -> bool:
-            found = await deps.read_model.api_key(key_id)
-            return found is not None and found.record.revoked_at is not None
-
-        await settle(shown, deps.settings.read_your_writes_s)
-    return respond(outcome)
+    if isinstance(outcome, Completed) and succeeded(outcome) is not None:
+        await wait_for_read_model(request, deps.read_model_view, outcome)
+    return outcome_response(outcome, created_status=200)

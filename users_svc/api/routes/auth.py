@@ -15,12 +15,19 @@ from streams.commands import Pending
 from streams.http.access import public
 from streams.http.body import accepts, json_body
 from streams.http.client_address import client_address
-from streams.http.commands import outcome_response, reply_response
+from streams.http.command_route import run_command_and_wait
+from streams.http.commands import reply_response, send_command
 from streams.http.openapi import documented
 from streams.http.principal import require_principal
 from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
-from users_svc.api.command_sending import ask, email_hash, not_ready, post, still_pending
+from users_svc.api.command_sending import (
+    USER_COMMANDS,
+    email_hash,
+    not_ready,
+    post,
+    still_pending,
+)
 from users_svc.api.deps import UsersApiDeps, in_thread, users_api_deps
 from users_svc.api.http_answers import throttled
 from users_svc.api.readmodel import Credentials
@@ -138,7 +145,9 @@ async def login(request: web.Request) -> web.StreamResponse:
         "client_ip": _ip(address),
         "user_agent": request.headers.get("User-Agent", "")[:1024] or None,
     }
-    outcome = await ask(request, "StartSession", creds.user_id, data, actor=creds.user_id)
+    outcome = await send_command(
+        request, USER_COMMANDS, "StartSession", creds.user_id, data, actor=creds.user_id
+    )
     if isinstance(outcome, web.Response):
         return outcome
     if isinstance(outcome, Pending):
@@ -182,7 +191,9 @@ async def refresh(request: web.Request) -> web.StreamResponse:
         "presented_token_hash": parsed.hash,
         "new_token_hash": successor.hash,
     }
-    outcome = await ask(request, "RefreshSession", parsed.user_id, data, actor=parsed.user_id)
+    outcome = await send_command(
+        request, USER_COMMANDS, "RefreshSession", parsed.user_id, data, actor=parsed.user_id
+    )
     if isinstance(outcome, web.Response):
         return outcome
     if isinstance(outcome, Pending):
@@ -224,11 +235,9 @@ async def logout(request: web.Request) -> web.StreamResponse:
     if family is None:
         return web.json_response({"revoked": []})
     data = {"user_id": principal.sub, "family_id": family, "by": principal.sub}
-    outcome = await ask(request, "EndSession", principal.sub, data)
-    return (
-        outcome
-        if isinstance(outcome, web.Response)
-        else outcome_response(outcome, created_status=200)
+    return await run_command_and_wait(
+        request, USER_COMMANDS, "EndSession", principal.sub, data,
+        read_model=deps.read_model_view, created_status=200,
     )
 
 
@@ -242,11 +251,9 @@ async def logout_all(request: web.Request) -> web.StreamResponse:
     except REDIS_ERRORS:
         return _revocation_unavailable()
     data = {"user_id": principal.sub, "by": principal.sub}
-    outcome = await ask(request, "EndAllSessions", principal.sub, data)
-    return (
-        outcome
-        if isinstance(outcome, web.Response)
-        else outcome_response(outcome, created_status=200)
+    return await run_command_and_wait(
+        request, USER_COMMANDS, "EndAllSessions", principal.sub, data,
+        read_model=deps.read_model_view, created_status=200,
     )
 
 

@@ -6,17 +6,19 @@ import time
 
 from aiohttp import web
 
+from streams.commands import Completed
 from streams.http.body import accepts, json_body
 from streams.http.client_address import client_address
+from streams.http.command_route import run_command_and_wait, wait_for_read_model
+from streams.http.commands import outcome_response, send_command
 from streams.http.openapi import documented
 from streams.http.permissions import scope_allows
 from streams.http.principal import require_principal
 from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
-from users_svc.api.command_sending import ask, not_ready, succeeded
+from users_svc.api.command_sending import USER_COMMANDS, not_ready
 from users_svc.api.deps import in_thread, users_api_deps
-from users_svc.api.http_answers import domain_problem, not_found, respond, throttled
-from users_svc.api.read_your_writes import settle, view_matches
+from users_svc.api.http_answers import domain_problem, not_found, throttled
 from users_svc.api.redis_best_effort import count_failure, revoke_tokens, throttle_counters
 from users_svc.api.schemas import AUTHZ_CHECK, CHANGE_PASSWORD, UPDATE_USER
 from users_svc.domain.errors import DomainError
@@ -47,15 +49,10 @@ async def update_me(request: web.Request) -> web.Response:
     except DomainError as exc:
         return domain_problem(exc)
     data = {"user_id": sub, "display_name": name, "updated_by": sub}
-    outcome = await ask(request, "UpdateUser", sub, data)
-    reply = succeeded(outcome)
-    if reply is not None:
-
-        async def shown() -> bool:
-            return view_matches(await deps.read_model.user(sub), reply.resource)
-
-        await settle(shown, deps.settings.read_your_writes_s)
-    return respond(outcome)
+    return await run_command_and_wait(
+        request, USER_COMMANDS, "UpdateUser", sub, data,
+        read_model=deps.read_model_view, created_status=200,
+    )
 
 
 @documented(
@@ -97,22 +94,17 @@ async def change_password(request: web.Request) -> web.Response:
         return domain_problem(exc, "new_password")
     password_hash = await in_thread(deps.passwords.hash, new)
     data = {"user_id": sub, "password_hash": password_hash, "changed_by": sub}
-    outcome = await ask(request, "ChangePassword", sub, data)
-    reply = succeeded(outcome)
-    if reply is None:
-        return respond(outcome)
+    outcome = await send_command(request, USER_COMMANDS, "ChangePassword", sub, data)
+    if isinstance(outcome, web.Response):
+        return outcome
+    if not isinstance(outcome, Completed) or outcome.reply.status != "succeeded":
+        return outcome_response(outcome, created_status=200)
     failed = await revoke_tokens(deps, sub)
     if failed is not None:
         return failed
-    version = int((reply.resource or {}).get("credentials_version", 0))
-
-    async def stored() -> bool:
-        now = await deps.read_model.credentials_of(sub)
-        return now is not None and now.credentials_version >= version
-
     # So signing in with the new password works as soon as this answer arrives.
-    await settle(stored, deps.settings.read_your_writes_s)
-    return respond(outcome)
+    await wait_for_read_model(request, deps.read_model_view, outcome)
+    return outcome_response(outcome, created_status=200)
 
 
 def _unknown(field: str, value: str, known: frozenset[str]) -> web.Response:

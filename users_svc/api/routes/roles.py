@@ -11,18 +11,17 @@ import re
 
 from aiohttp import web
 
-from streams.commands import Pending
 from streams.http.access import requires
 from streams.http.body import accepts, json_body
+from streams.http.command_route import run_command_and_wait
 from streams.http.openapi import documented
 from streams.http.principal import require_principal
 from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
-from users_svc.api.command_sending import ask, not_ready, succeeded
+from users_svc.api.command_sending import USER_COMMANDS, not_ready
 from users_svc.api.deps import UsersApiDeps, users_api_deps
 from users_svc.api.escalation import beyond_caller
-from users_svc.api.http_answers import domain_problem, respond
-from users_svc.api.read_your_writes import settle
+from users_svc.api.http_answers import domain_problem
 from users_svc.api.schemas import DEFINE_ROLE, ROLE_PATTERN
 from users_svc.domain.errors import DomainError
 from users_svc.domain.rbac import BUILTIN_ROLES, define_custom_role
@@ -38,13 +37,12 @@ BUILTIN_DESCRIPTIONS = {
 }
 
 
-async def _shown(deps: UsersApiDeps, name: str, present: bool) -> None:
-    async def check() -> bool:
-        names = {row.name for row in await deps.read_model.custom_roles()}
-        return (name in names) is present
-
-    await settle(check, deps.settings.read_your_writes_s)
-    deps.custom_roles.invalidate()
+def _drop_cache_after(deps: UsersApiDeps, response: web.Response) -> web.Response:
+    # Done (and shown in the read model) or still pending: this replica's next request
+    # re-reads the roles instead of trusting its cache.
+    if response.status < 300:
+        deps.custom_roles.invalidate()
+    return response
 
 
 @documented(
@@ -78,13 +76,11 @@ async def define_role(request: web.Request) -> web.Response:
         "description": body.get("description", ""),
         "defined_by": principal.sub,
     }
-    outcome = await ask(request, "DefineRole", role_key(role.name), data)
-    if succeeded(outcome) is not None:
-        await _shown(deps, role.name, present=True)
-    response = respond(outcome, created_status=201)
-    if succeeded(outcome) is not None:
-        response.headers["Location"] = f"/api/roles/{role.name}"
-    return response
+    response = await run_command_and_wait(
+        request, USER_COMMANDS, "DefineRole", role_key(role.name), data,
+        read_model=deps.read_model_view, location=f"/api/roles/{role.name}",
+    )
+    return _drop_cache_after(deps, response)
 
 
 @documented(tag="roles", responses={200: "Built-in roles, then custom roles by name"})
@@ -131,9 +127,8 @@ async def delete_role(request: web.Request) -> web.Response:
             field="name",
         )
     data = {"name": name, "deleted_by": require_principal(request).sub}
-    outcome = await ask(request, "DeleteRole", role_key(name), data)
-    if succeeded(outcome) is not None:
-        await _shown(deps, name, present=False)
-    elif isinstance(outcome, Pending):
-        deps.custom_roles.invalidate()
-    return respond(outcome)
+    response = await run_command_and_wait(
+        request, USER_COMMANDS, "DeleteRole", role_key(name), data,
+        read_model=deps.read_model_view, created_status=200,
+    )
+    return _drop_cache_after(deps, response)

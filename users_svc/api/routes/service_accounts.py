@@ -14,14 +14,14 @@ from aiohttp import web
 
 from streams.http.access import requires
 from streams.http.body import accepts, json_body
+from streams.http.command_route import run_command_and_wait
 from streams.http.openapi import documented
 from streams.http.principal import require_principal
 from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
-from users_svc.api.command_sending import ask, not_ready, succeeded
+from users_svc.api.command_sending import USER_COMMANDS, not_ready
 from users_svc.api.deps import UsersApiDeps, users_api_deps
-from users_svc.api.http_answers import respond, user_id_param
-from users_svc.api.read_your_writes import settle, view_matches
+from users_svc.api.http_answers import user_id_param
 from users_svc.api.routes.users import PAGE_QUERY, list_accounts
 from users_svc.api.schemas import CREATE_SERVICE_ACCOUNT
 
@@ -61,18 +61,10 @@ async def create_service_account(request: web.Request) -> web.Response:
         "roles": list(body.get("roles", [])),
         "created_by": require_principal(request).sub,
     }
-    outcome = await ask(request, "CreateServiceAccount", account_id, data)
-    reply = succeeded(outcome)
-    if reply is not None:
-
-        async def shown() -> bool:
-            return view_matches(await deps.read_model.user(account_id), reply.resource)
-
-        await settle(shown, deps.settings.read_your_writes_s)
-    response = respond(outcome, created_status=201)
-    if reply is not None:
-        response.headers["Location"] = f"/api/service-accounts/{account_id}"
-    return response
+    return await run_command_and_wait(
+        request, USER_COMMANDS, "CreateServiceAccount", account_id, data,
+        read_model=deps.read_model_view, location=f"/api/service-accounts/{account_id}",
+    )
 
 
 @documented(tag="service-accounts", responses={200: "A page of service accounts"}, query=PAGE_QUERY)

@@ -8,17 +8,23 @@ from typing import Any
 
 from aiohttp import web
 
-from streams.commands import Pending
+from streams.commands import Completed, Pending, Reply
 from streams.http.access import requires
 from streams.http.body import accepts, json_body
+from streams.http.command_route import run_command_and_wait, wait_for_read_model
+from streams.http.commands import outcome_response, send_command
 from streams.http.openapi import QueryParam, documented
 from streams.http.principal import require_principal
 from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
-from users_svc.api.command_sending import ask, email_subject, not_ready, succeeded
-from users_svc.api.deps import UsersApiDeps, in_thread, users_api_deps
-from users_svc.api.http_answers import domain_problem, not_found, respond, user_id_param
-from users_svc.api.read_your_writes import settle, view_matches
+from users_svc.api.command_sending import (
+    USER_COMMANDS,
+    email_subject,
+    not_ready,
+    succeeded,
+)
+from users_svc.api.deps import in_thread, users_api_deps
+from users_svc.api.http_answers import domain_problem, not_found, user_id_param
 from users_svc.api.readmodel import UserQuery, decode_cursor
 from users_svc.api.redis_best_effort import revoke_tokens
 from users_svc.api.schemas import (
@@ -40,11 +46,9 @@ COMMAND_RESPONSES = {202: "Accepted: the service has not answered yet; poll stat
 _ROLE = re.compile(ROLE_PATTERN)
 
 
-async def _await_view(deps: UsersApiDeps, user_id: str, resource: dict[str, Any] | None) -> None:
-    async def shown() -> bool:
-        return view_matches(await deps.read_model.user(user_id), resource)
-
-    await settle(shown, deps.settings.read_your_writes_s)
+def _user_location(reply: Reply) -> str | None:
+    resource = reply.resource
+    return f"/api/users/{resource['id']}" if resource is not None and "id" in resource else None
 
 
 async def register(
@@ -67,21 +71,17 @@ async def register(
         "roles": roles,
         "created_by": created_by,
     }
-    outcome = await ask(request, "CreateUser", email_subject(email), data)
-    reply = succeeded(outcome)
-    if reply is not None and reply.resource is not None:
-        created = str(reply.resource.get("id", user_id))
-
-        async def can_sign_in() -> bool:
-            shown = view_matches(await deps.read_model.user(created), reply.resource)
-            return shown and await deps.read_model.credentials_of(created) is not None
-
-        # So the new user can sign in, and be listed, as soon as the 201 arrives.
-        await settle(can_sign_in, deps.settings.read_your_writes_s)
-    response = respond(outcome, created_status=201)
-    if reply is not None and reply.resource is not None and "id" in reply.resource:
-        response.headers["Location"] = f"/api/users/{reply.resource['id']}"
-    return response
+    # Waits for the user row and its credentials: the new user can sign in, and is
+    # listed, as soon as the 201 arrives.
+    return await run_command_and_wait(
+        request,
+        USER_COMMANDS,
+        "CreateUser",
+        email_subject(email),
+        data,
+        read_model=deps.read_model_view,
+        location=_user_location,
+    )
 
 
 @documented(
@@ -184,19 +184,27 @@ async def change_account(
     revoke: bool = False,
     subject: str | None = None,
 ) -> web.Response:
-    """Send a change to an account, wait until it shows, and revoke tokens if asked."""
+    """Send a change to an account, revoke tokens if asked, answer once it shows."""
     deps = users_api_deps(request)
     user_id = data["user_id"]
-    outcome = await ask(request, type_name, subject or user_id, data)
-    if revoke and (succeeded(outcome) is not None or isinstance(outcome, Pending)):
+    view = deps.read_model_view
+    if not revoke:
+        return await run_command_and_wait(
+            request, USER_COMMANDS, type_name, subject or user_id, data,
+            read_model=view, created_status=200,
+        )
+    outcome = await send_command(request, USER_COMMANDS, type_name, subject or user_id, data)
+    if isinstance(outcome, web.Response):
+        return outcome
+    if succeeded(outcome) is not None or isinstance(outcome, Pending):
         # Tokens carry roles and prove an active account until they expire: end them now.
         failed = await revoke_tokens(deps, user_id)
         if failed is not None:
             return failed
-    reply = succeeded(outcome)
-    if reply is not None:
-        await _await_view(deps, user_id, reply.resource)
-    return respond(outcome)
+    if succeeded(outcome) is not None:
+        assert isinstance(outcome, Completed)
+        await wait_for_read_model(request, view, outcome)
+    return outcome_response(outcome, created_status=200)
 
 
 @documented(tag="users", responses={200: "The user", 404: "No such user", **COMMAND_RESPONSES})
