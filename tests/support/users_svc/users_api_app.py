@@ -1,4 +1,9 @@
-"""The edge app with the users routes over fakes: FakeBus + FakeUsersService, memory stores."""
+"""The edge app with the users routes over fakes: FakeBus + FakeUsersService, memory stores.
+
+With ``projection_lag_s`` the real users domain decides instead (``DomainBus``), its events
+reach the read model through the in-memory projector that late, and the routes wait on the
+in-memory ``AppliedWaiter`` stand-in it notifies.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jwt
 from aiohttp.test_utils import TestClient, TestServer
@@ -19,8 +24,13 @@ from edge.cors import CorsPolicy
 from edge.services import EdgeServices
 from streams.http.denylist import MemoryDenyList
 from streams.http.jwks import StaticJwksProvider
+from streams.http.read_your_writes import APPLIED, AppliedWaiter
 from tests.support.fake_bus import FakeBus
+from tests.support.users_svc.applied_waiter_fake import InMemoryAppliedWaiter
+from tests.support.users_svc.domain_bus import DomainBus
 from tests.support.users_svc.fake_users_service import FakeReadModel, FakeUsersService
+from tests.support.users_svc.projector_in_memory import InMemoryUsersProjector
+from tests.support.users_svc.worker_in_memory import UsersWorld
 from topics import USER_COMMANDS
 from users_svc.api.command_sending import email_subject
 from users_svc.api.deps import UsersApiDeps
@@ -52,6 +62,7 @@ class Harness:
     grace: MemoryRefreshGrace
     identity: UsersApiDeps
     ring: KeyRing
+    waiter: InMemoryAppliedWaiter | None = None
 
     def add_user(
         self, email: str, roles: list[str], password: str = PASSWORD, name: str = "Someone"
@@ -97,13 +108,22 @@ def claims_of(token: str) -> dict[str, Any]:
 
 @asynccontextmanager
 async def identity_app(
-    tmp: Path, *, agents: Agents | None = None, **settings: Any
+    tmp: Path,
+    *,
+    agents: Agents | None = None,
+    projection_lag_s: float | None = None,
+    **settings: Any,
 ) -> AsyncIterator[Harness]:
     """The edge with fakes behind the users routes (and the agents routes, given ``agents``)."""
     ring = KeyRing.generate(ISSUER, max_token_lifetime_s=3600)
     deny, read_model = MemoryDenyList(), FakeReadModel()
     service = FakeUsersService(read_model)
     bus = FakeBus(service.answer)
+    waiter = None
+    if projection_lag_s is not None:
+        waiter = InMemoryAppliedWaiter()
+        projector = InMemoryUsersProjector(read_model, waiter)
+        bus = DomainBus(UsersWorld(), projector, projection_lag_s)
     throttle, grace = MemoryLoginThrottle(), MemoryRefreshGrace()
     options = {
         "issuer": ISSUER,
@@ -126,5 +146,9 @@ async def identity_app(
     security = EdgeSecurity(gate, CorsPolicy.from_origins([ORIGIN]))
     services = EdgeServices(security, bus, identity, bootstrap_admin=False, agents=agents)  # type: ignore[arg-type]
     app = build_app(CONFIG, services)
+    if waiter is not None:
+        app[APPLIED] = cast(AppliedWaiter, waiter)  # the same wait, notified in memory
     async with TestClient(TestServer(app)) as client:
-        yield Harness(client, bus, service, read_model, deny, throttle, grace, identity, ring)
+        yield Harness(
+            client, bus, service, read_model, deny, throttle, grace, identity, ring, waiter
+        )
