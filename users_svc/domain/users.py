@@ -178,6 +178,12 @@ def register_user(
     return _created(admitted, password_hash, now)
 
 
+def register_admitted(admitted: Admitted, *, password_hash: str, now: datetime) -> UserDecision:
+    """The account ``register_user`` already admitted (the email claim's step): no rule again."""
+    require_aware(now)
+    return _created(admitted, password_hash, now)
+
+
 def update_profile(
     user: User,
     *,

@@ -1,10 +1,12 @@
 """CreateUser in two steps: claim the email (keyed by it), then create the user (keyed by id).
 
-1. ``claim_email`` runs on the email-claim aggregate (``email:<normalized email>``): a free
-   email, or one this user id already holds, is claimed and a UserRegistration goes to
+1. ``claim_email`` runs on the email-claim aggregate (``email:<normalized email>``): the
+   domain admits the account (every rule), a free email, or one this user id already
+   holds, is claimed and a UserRegistration with the admitted (clean) fields goes to
    user-registrations keyed by the user id. No reply yet. Another holder: 409 email_taken.
-2. ``register`` runs on the user aggregate: it creates the user, emits UserCreated and
-   CredentialsChanged, and answers the *original* CreateUser (its id travels in the data).
+2. ``register`` runs on the user aggregate: it trusts the claim step's admission (the rules
+   do not run a third time), creates the user, emits UserCreated and CredentialsChanged,
+   and answers the *original* CreateUser (its id travels in the data).
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from typing import Any
 import topics
 from streams.commands import succeed
 from streams.context import HandlerContext, PermanentError
+from users_svc.domain.admission import Admitted
 from users_svc.domain.claims import claim_email, claim_key, is_taken
 from users_svc.domain.credentials import credentials_changed
 from users_svc.domain.errors import DomainError
 from users_svc.domain.profile import normalize_email
 from users_svc.domain.sessions import Account
-from users_svc.domain.users import UserDecision, register_user
+from users_svc.domain.users import UserDecision, register_admitted, register_user
 from users_svc.worker.handlers.aggregate_state import (
     claim_state,
     load_account,
@@ -46,19 +49,23 @@ class Registration:
         claim = load_claim(ctx.state)
         try:
             require_subject(ctx, claim_key(data["email"]), "email")
-            # Every rule is checked here too, so an email is never claimed for an account
-            # the second step would refuse.
-            self._decide(data, email_taken=is_taken(claim, data["user_id"]), now=now)
+            # Every rule is checked here, once: an email is claimed only for an account the
+            # second step then creates as admitted.
+            user, _ = self._decide(data, email_taken=is_taken(claim, data["user_id"]), now=now)
         except DomainError as refused:
             refuse(ctx, refused, command_id=command.id, command_type=command.type)
             return
-        claim = claim_email(claim, email=data["email"], user_id=data["user_id"], now=now)
+        claim = claim_email(claim, email=user.email, user_id=user.id, now=now)
         ctx.state = claim_state(claim)
         registration = {
-            **data,
-            "user_id": claim.user_id,
             "command_id": command.id,
             "command_type": command.type,
+            "user_id": claim.user_id,
+            "email": user.email,
+            "display_name": user.display_name,
+            "password_hash": user.password_hash,
+            "roles": list(user.roles),
+            "created_by": user.created_by,
         }
         ctx.emit(topics.USER_REGISTRATIONS, REGISTRATION, claim.user_id, registration)
 
@@ -73,12 +80,12 @@ class Registration:
             self._exists(ctx, existing, data["email"], answering)
             return
         now = self.deps.clock()
-        try:
-            # Not taken: the claim step holds the email for this user id.
-            user, events = self._decide(data, email_taken=False, now=now)
-        except DomainError as refused:
-            refuse(ctx, refused, **answering)
-            return
+        # The claim step admitted these fields and holds the email for this user id.
+        admitted = Admitted(
+            data["user_id"], data["email"], data["display_name"], tuple(data["roles"]),
+            data["created_by"],
+        )
+        user, events = register_admitted(admitted, password_hash=data["password_hash"], now=now)
         ctx.state = Account(user).to_dict()
         emit_all(ctx, topics.USER_EVENTS, events, now)
         emit_all(ctx, topics.USER_CREDENTIALS, [credentials_changed(user)], now)

@@ -124,3 +124,24 @@ async def test_roles_may_be_empty_and_self_sign_up_has_no_creator() -> None:
     assert world.reply(command)["resource"]["roles"] == []
     [created] = world.on(topics.USER_EVENTS, "UserCreated")
     assert created.data["created_by"] is None
+
+
+async def test_the_registration_carries_the_claim_steps_admitted_fields() -> None:
+    # The rules run once, on the claim: the second step creates what it was handed.
+    world = UsersWorld()
+    user_id = str(uuid.uuid4())
+    data = {
+        "user_id": user_id.upper(), "email": "Kim@Example.com", "display_name": "  Kim  ",
+        "password_hash": HASH, "roles": ["operator", "member"], "created_by": None,
+    }
+    command = await world.send("CreateUser", claim_key("kim@example.com"), data)
+    [registration] = world.on(topics.USER_REGISTRATIONS)
+    assert registration.data == {
+        "command_id": command.id, "command_type": "CreateUser", "user_id": user_id,
+        "email": "Kim@Example.com", "display_name": "Kim", "password_hash": HASH,
+        "roles": ["member", "operator"], "created_by": None,
+    }
+    view = world.reply(command)["resource"]
+    assert (view["id"], view["display_name"], view["roles"]) == (
+        user_id, "Kim", ["member", "operator"]
+    )
