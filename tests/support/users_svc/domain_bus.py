@@ -62,6 +62,13 @@ class DomainBus(FakeBus):
             return Completed(reply)
         return Completed(reply, _caused(answer.causationid, events))
 
+    async def stop(self) -> None:
+        """Stopped with the app: projections still waiting out their lag are dropped."""
+        for task in list(self._projections):
+            task.cancel()
+        await asyncio.gather(*self._projections, return_exceptions=True)
+        await super().stop()
+
     async def _project_later(self, events: list[tuple[str, Envelope]]) -> None:
         await asyncio.sleep(self.lag_s)
         for topic, event in events:
