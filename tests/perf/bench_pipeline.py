@@ -6,9 +6,12 @@ in the same process measures
   (b) the kernel path in a Faust agent: consume, decode, validate, handle, produce an
       output event (stateless handler), and
   (b') the same with aggregate state (the default ``consume(..., stateful=True)``),
-and prints events/s for each and the ratios b/a and b'/a.
+and prints events/s for each and the ratios b/a and b'/a. With --typed it also runs
+  (c) and (c'): (b) and (b') with the handler opted in to typed payloads
+      (``streams.payloads.typed``: data converted to its msgspec Struct once per event),
+and prints µs/event for each kernel run, so the cost of typing reads directly.
 
-    python tests/perf/bench_pipeline.py [--events 200000] [--keep-topics]
+    python tests/perf/bench_pipeline.py [--events 200000] [--typed] [--keep-topics]
 
 Kafka comes from KAFKA_BOOTSTRAP_SERVERS or the local stack (started if needed).
 """
@@ -135,16 +138,35 @@ async def main(args: argparse.Namespace) -> None:
         print(f"mean event size: {size:.0f} bytes")
         bare = await bare_loop(bootstrap, kt.source_topic(prefix).name, args.events)
         print(f"(a) bare aiokafka loop:            {bare:>10,.0f} events/s")
-        kernel = await run_kernel_path(
-            bootstrap, prefix, schema_root, workdir, args.events, stateful=False
-        )
-        print(f"(b) kernel path in a Faust agent:  {kernel:>10,.0f} events/s")
-        stateful = await run_kernel_path(
-            bootstrap, prefix, schema_root, workdir, args.events, stateful=True
-        )
-        print(f"(b') same, with aggregate state:   {stateful:>10,.0f} events/s")
-        print(f"ratio b/a  = {kernel / bare:.3f}")
-        print(f"ratio b'/a = {stateful / bare:.3f}")
+        # With --typed each plain run is followed by its typed twin, so both see the
+        # broker in the same state.
+        runs = [("b", False, False), ("b'", True, False)]
+        if args.typed:
+            runs = [("b", False, False), ("c", False, True)]
+            runs += [("b'", True, False), ("c'", True, True)]
+        labels = {
+            "b": "(b) kernel path in a Faust agent: ",
+            "c": "(c) = (b), typed payloads:        ",
+            "b'": "(b') same, with aggregate state:  ",
+            "c'": "(c') = (b'), typed payloads:      ",
+        }
+        figures: dict[str, float] = {}
+        for name, stateful, typed_payload in runs:
+            figures[name] = await run_kernel_path(
+                bootstrap,
+                prefix,
+                schema_root,
+                workdir,
+                args.events,
+                stateful=stateful,
+                typed_payload=typed_payload,
+            )
+            print(f"{labels[name]} {figures[name]:>10,.0f} events/s")
+        print(f"ratio b/a  = {figures['b'] / bare:.3f}")
+        stateful_rate = figures["b'"]
+        print(f"ratio b'/a = {stateful_rate / bare:.3f}")
+        for name, rate in figures.items():
+            print(f"µs/event ({name}): {1e6 / rate:.1f}")
     finally:
         if not args.keep_topics:
             async with admin_session(bootstrap) as client:
@@ -154,5 +176,6 @@ async def main(args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=200_000, help="events to produce")
+    parser.add_argument("--typed", action="store_true", help="also run with typed payloads")
     parser.add_argument("--keep-topics", action="store_true", help="do not delete the topics")
     asyncio.run(main(parser.parse_args()))
