@@ -133,7 +133,7 @@ def _struct(name: str, node: dict[str, Any], root: dict[str, Any], out: _Module)
         lines.append(f"    {attr}: {hint}{value}")
     base = "Closed" if node.get("additionalProperties") is False else "Open"
     source = (
-        f"class {name}({base}, kw_only=True):\n"
+        f"class {name}({base}, frozen=True, kw_only=True):\n"
         + "\n".join(lines or ["    pass"])
         + "\n"
     )

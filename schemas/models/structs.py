@@ -21,27 +21,27 @@ class Open(msgspec.Struct, frozen=True):
     """An object schema that lets unknown fields through (they are dropped here)."""
 
 
-class Tick(Closed, kw_only=True):
+class Tick(Closed, frozen=True, kw_only=True):
     now: str
 
 
-class AckMessage(Closed, kw_only=True):
+class AckMessage(Closed, frozen=True, kw_only=True):
     agent_id: str
     message_id: str
 
 
-class AgentHeartbeat(Closed, kw_only=True):
+class AgentHeartbeat(Closed, frozen=True, kw_only=True):
     agent_id: str
     session_id: str
 
 
-class AssignTask(Closed, kw_only=True):
+class AssignTask(Closed, frozen=True, kw_only=True):
     task_id: str
     agent_id: str
     by: str
 
 
-class BroadcastMessage(Closed, kw_only=True):
+class BroadcastMessage(Closed, frozen=True, kw_only=True):
     message_id: str
     sender: str
     capability: str | None
@@ -49,26 +49,26 @@ class BroadcastMessage(Closed, kw_only=True):
     body: dict[str, Any]
 
 
-class CancelExecution(Closed, kw_only=True):
+class CancelExecution(Closed, frozen=True, kw_only=True):
     execution_id: str
     by: str
     reason: str | None
 
 
-class CancelTask(Closed, kw_only=True):
+class CancelTask(Closed, frozen=True, kw_only=True):
     task_id: str
     by: str
     reason: str | None
 
 
-class CompleteTask(Closed, kw_only=True):
+class CompleteTask(Closed, frozen=True, kw_only=True):
     task_id: str
     agent_id: str
     attempt: int
     output: dict[str, Any]
 
 
-class ConnectAgent(Closed, kw_only=True):
+class ConnectAgent(Closed, frozen=True, kw_only=True):
     agent_id: str
     session_id: str
     capabilities: list[str] | None
@@ -76,7 +76,7 @@ class ConnectAgent(Closed, kw_only=True):
     running: list[str]
 
 
-class CreateAgent(Closed, kw_only=True):
+class CreateAgent(Closed, frozen=True, kw_only=True):
     agent_id: str
     project_id: str
     name: str
@@ -87,12 +87,12 @@ class CreateAgent(Closed, kw_only=True):
     created_by: str
 
 
-class DefineWorkflowDefinitionStepsItemRetry(Closed, kw_only=True):
+class DefineWorkflowDefinitionStepsItemRetry(Closed, frozen=True, kw_only=True):
     attempts: int | None = None
     backoff_s: float | None = None
 
 
-class DefineWorkflowDefinitionStepsItem(Closed, kw_only=True):
+class DefineWorkflowDefinitionStepsItem(Closed, frozen=True, kw_only=True):
     id: str
     capabilities: list[str] | None = None
     input: dict[str, Any] | None = None
@@ -102,11 +102,11 @@ class DefineWorkflowDefinitionStepsItem(Closed, kw_only=True):
     priority: int | None = None
 
 
-class DefineWorkflowDefinition(Closed, kw_only=True):
+class DefineWorkflowDefinition(Closed, frozen=True, kw_only=True):
     steps: list[DefineWorkflowDefinitionStepsItem]
 
 
-class DefineWorkflow(Closed, kw_only=True):
+class DefineWorkflow(Closed, frozen=True, kw_only=True):
     workflow_id: str
     project_id: str
     name: str
@@ -114,23 +114,23 @@ class DefineWorkflow(Closed, kw_only=True):
     defined_by: str
 
 
-class DeleteAgent(Closed, kw_only=True):
+class DeleteAgent(Closed, frozen=True, kw_only=True):
     agent_id: str
     deleted_by: str
     reason: str | None
 
 
-class DisconnectAgent(Closed, kw_only=True):
+class DisconnectAgent(Closed, frozen=True, kw_only=True):
     agent_id: str
     session_id: str
 
 
-class DrainAgent(Closed, kw_only=True):
+class DrainAgent(Closed, frozen=True, kw_only=True):
     agent_id: str
     by: str
 
 
-class ExecuteWorkflow(Closed, kw_only=True):
+class ExecuteWorkflow(Closed, frozen=True, kw_only=True):
     execution_id: str
     workflow_id: str
     version: int | None
@@ -138,7 +138,7 @@ class ExecuteWorkflow(Closed, kw_only=True):
     started_by: str
 
 
-class FailTask(Closed, kw_only=True):
+class FailTask(Closed, frozen=True, kw_only=True):
     task_id: str
     agent_id: str
     attempt: int
@@ -146,20 +146,20 @@ class FailTask(Closed, kw_only=True):
     retryable: bool
 
 
-class IssueAgentKey(Closed, kw_only=True):
+class IssueAgentKey(Closed, frozen=True, kw_only=True):
     agent_id: str
     key_id: str
     secret_hash: str
     issued_by: str
 
 
-class PauseExecution(Closed, kw_only=True):
+class PauseExecution(Closed, frozen=True, kw_only=True):
     execution_id: str
     by: str
     reason: str | None
 
 
-class RedistributeTasks(Closed, kw_only=True):
+class RedistributeTasks(Closed, frozen=True, kw_only=True):
     from_agent_id: str | None
     status: Literal["pending", "assigned", "running"] | None
     older_than_s: float | None
@@ -167,7 +167,7 @@ class RedistributeTasks(Closed, kw_only=True):
     by: str
 
 
-class ReportProgress(Closed, kw_only=True):
+class ReportProgress(Closed, frozen=True, kw_only=True):
     task_id: str
     agent_id: str
     attempt: int
@@ -175,32 +175,32 @@ class ReportProgress(Closed, kw_only=True):
     message: str | None
 
 
-class ResumeExecution(Closed, kw_only=True):
+class ResumeExecution(Closed, frozen=True, kw_only=True):
     execution_id: str
     by: str
     reason: str | None
 
 
-class RevokeAgentKey(Closed, kw_only=True):
+class RevokeAgentKey(Closed, frozen=True, kw_only=True):
     agent_id: str
     key_id: str
     revoked_by: str
 
 
-class SendDirectMessage(Closed, kw_only=True):
+class SendDirectMessage(Closed, frozen=True, kw_only=True):
     message_id: str
     sender: str
     to_agent_id: str
     body: dict[str, Any]
 
 
-class StartTask(Closed, kw_only=True):
+class StartTask(Closed, frozen=True, kw_only=True):
     task_id: str
     agent_id: str
     attempt: int
 
 
-class SubmitTask(Closed, kw_only=True):
+class SubmitTask(Closed, frozen=True, kw_only=True):
     task_id: str
     project_id: str
     capabilities: list[str]
@@ -212,7 +212,7 @@ class SubmitTask(Closed, kw_only=True):
     submitted_by: str
 
 
-class UpdateAgentChanges(Closed, kw_only=True):
+class UpdateAgentChanges(Closed, frozen=True, kw_only=True):
     name: str | None = None
     capabilities: list[str] | None = None
     capacity: int | None = None
@@ -220,13 +220,13 @@ class UpdateAgentChanges(Closed, kw_only=True):
     model_settings: dict[str, Any] | None = None
 
 
-class UpdateAgent(Closed, kw_only=True):
+class UpdateAgent(Closed, frozen=True, kw_only=True):
     agent_id: str
     changes: UpdateAgentChanges
     updated_by: str
 
 
-class MessageDelivered(Closed, kw_only=True):
+class MessageDelivered(Closed, frozen=True, kw_only=True):
     agent_id: str
     message_id: str
     seq: int
@@ -235,7 +235,7 @@ class MessageDelivered(Closed, kw_only=True):
     sent_at: str
 
 
-class TaskOffered(Closed, kw_only=True):
+class TaskOffered(Closed, frozen=True, kw_only=True):
     agent_id: str
     task_id: str
     attempt: int
@@ -247,14 +247,14 @@ class TaskOffered(Closed, kw_only=True):
     step_id: str | None
 
 
-class TaskRevoked(Closed, kw_only=True):
+class TaskRevoked(Closed, frozen=True, kw_only=True):
     agent_id: str
     task_id: str
     attempt: int
     reason: str
 
 
-class AgentCreated(Closed, kw_only=True):
+class AgentCreated(Closed, frozen=True, kw_only=True):
     agent_id: str
     project_id: str
     name: str
@@ -266,33 +266,33 @@ class AgentCreated(Closed, kw_only=True):
     status: Literal["registered"]
 
 
-class AgentDeleted(Closed, kw_only=True):
+class AgentDeleted(Closed, frozen=True, kw_only=True):
     agent_id: str
     deleted_by: str
     reason: str | None = None
 
 
-class AgentKeyIssued(Closed, kw_only=True):
+class AgentKeyIssued(Closed, frozen=True, kw_only=True):
     agent_id: str
     key_id: str
     secret_hash: str
     issued_by: str
 
 
-class AgentKeyRevoked(Closed, kw_only=True):
+class AgentKeyRevoked(Closed, frozen=True, kw_only=True):
     agent_id: str
     key_id: str
     revoked_by: str
 
 
-class AgentStatusChanged(Closed, kw_only=True):
+class AgentStatusChanged(Closed, frozen=True, kw_only=True):
     agent_id: str
     from_: Literal["registered", "online", "busy", "draining", "offline"] = msgspec.field(name="from")
     to: Literal["registered", "online", "busy", "draining", "offline"]
     reason: str | None = None
 
 
-class AgentUpdatedChanges(Closed, kw_only=True):
+class AgentUpdatedChanges(Closed, frozen=True, kw_only=True):
     name: str | None = None
     capabilities: list[str] | None = None
     capacity: int | None = None
@@ -300,13 +300,13 @@ class AgentUpdatedChanges(Closed, kw_only=True):
     model_settings: dict[str, Any] | None = None
 
 
-class AgentUpdated(Closed, kw_only=True):
+class AgentUpdated(Closed, frozen=True, kw_only=True):
     agent_id: str
     changes: AgentUpdatedChanges
     updated_by: str
 
 
-class ExecutionStarted(Closed, kw_only=True):
+class ExecutionStarted(Closed, frozen=True, kw_only=True):
     execution_id: str
     workflow_id: str
     workflow_version: int
@@ -316,7 +316,7 @@ class ExecutionStarted(Closed, kw_only=True):
     started_by: str
 
 
-class ExecutionStatusChanged(Closed, kw_only=True):
+class ExecutionStatusChanged(Closed, frozen=True, kw_only=True):
     execution_id: str
     from_: Literal["running", "paused", "completed", "failed", "cancelled"] = msgspec.field(name="from")
     to: Literal["running", "paused", "completed", "failed", "cancelled"]
@@ -325,12 +325,12 @@ class ExecutionStatusChanged(Closed, kw_only=True):
     outputs: dict[str, dict[str, Any]] | None
 
 
-class MessageAcknowledged(Closed, kw_only=True):
+class MessageAcknowledged(Closed, frozen=True, kw_only=True):
     message_id: str
     agent_id: str
 
 
-class MessageSent(Closed, kw_only=True):
+class MessageSent(Closed, frozen=True, kw_only=True):
     message_id: str
     sender: str
     recipients: list[str]
@@ -338,7 +338,7 @@ class MessageSent(Closed, kw_only=True):
     broadcast: bool
 
 
-class StepStatusChanged(Closed, kw_only=True):
+class StepStatusChanged(Closed, frozen=True, kw_only=True):
     execution_id: str
     step_id: str
     from_: Literal["waiting", "queued", "running", "completed", "failed", "cancelled"] = msgspec.field(name="from")
@@ -349,20 +349,20 @@ class StepStatusChanged(Closed, kw_only=True):
     error: str | None
 
 
-class TaskAssigned(Closed, kw_only=True):
+class TaskAssigned(Closed, frozen=True, kw_only=True):
     task_id: str
     agent_id: str
     attempt: int
     assigned_by: str
 
 
-class TaskCancelled(Closed, kw_only=True):
+class TaskCancelled(Closed, frozen=True, kw_only=True):
     task_id: str
     by: str | None
     reason: str | None
 
 
-class TaskCompleted(Closed, kw_only=True):
+class TaskCompleted(Closed, frozen=True, kw_only=True):
     task_id: str
     agent_id: str
     attempt: int
@@ -370,7 +370,7 @@ class TaskCompleted(Closed, kw_only=True):
     duration_s: float
 
 
-class TaskFailed(Closed, kw_only=True):
+class TaskFailed(Closed, frozen=True, kw_only=True):
     task_id: str
     agent_id: str | None
     attempt: int
@@ -379,7 +379,7 @@ class TaskFailed(Closed, kw_only=True):
     retry_at: str | None
 
 
-class TaskProgressed(Closed, kw_only=True):
+class TaskProgressed(Closed, frozen=True, kw_only=True):
     task_id: str
     agent_id: str
     attempt: int
@@ -387,7 +387,7 @@ class TaskProgressed(Closed, kw_only=True):
     message: str | None
 
 
-class TaskQueued(Closed, kw_only=True):
+class TaskQueued(Closed, frozen=True, kw_only=True):
     task_id: str
     project_id: str
     capabilities: list[str]
@@ -401,25 +401,25 @@ class TaskQueued(Closed, kw_only=True):
     submitted_by: str
 
 
-class TaskReleased(Closed, kw_only=True):
+class TaskReleased(Closed, frozen=True, kw_only=True):
     task_id: str
     agent_id: str
     attempt: int
     reason: str
 
 
-class TaskStarted(Closed, kw_only=True):
+class TaskStarted(Closed, frozen=True, kw_only=True):
     task_id: str
     agent_id: str
     attempt: int
 
 
-class WorkflowDefinedDefinitionStepsItemRetry(Closed, kw_only=True):
+class WorkflowDefinedDefinitionStepsItemRetry(Closed, frozen=True, kw_only=True):
     attempts: int | None = None
     backoff_s: float | None = None
 
 
-class WorkflowDefinedDefinitionStepsItem(Closed, kw_only=True):
+class WorkflowDefinedDefinitionStepsItem(Closed, frozen=True, kw_only=True):
     id: str
     capabilities: list[str] | None = None
     input: dict[str, Any] | None = None
@@ -429,11 +429,11 @@ class WorkflowDefinedDefinitionStepsItem(Closed, kw_only=True):
     priority: int | None = None
 
 
-class WorkflowDefinedDefinition(Closed, kw_only=True):
+class WorkflowDefinedDefinition(Closed, frozen=True, kw_only=True):
     steps: list[WorkflowDefinedDefinitionStepsItem]
 
 
-class WorkflowDefined(Closed, kw_only=True):
+class WorkflowDefined(Closed, frozen=True, kw_only=True):
     workflow_id: str
     project_id: str
     name: str
@@ -442,13 +442,13 @@ class WorkflowDefined(Closed, kw_only=True):
     defined_by: str
 
 
-class CommandRejectedError(Closed, kw_only=True):
+class CommandRejectedError(Closed, frozen=True, kw_only=True):
     code: str
     message: str
     field: str | None = None
 
 
-class CommandRejected(Closed, kw_only=True):
+class CommandRejected(Closed, frozen=True, kw_only=True):
     command_id: str
     command_type: str
     status: Literal["rejected", "failed"]
@@ -457,7 +457,7 @@ class CommandRejected(Closed, kw_only=True):
     error: CommandRejectedError
 
 
-class CommandSucceeded(Closed, kw_only=True):
+class CommandSucceeded(Closed, frozen=True, kw_only=True):
     command_id: str
     command_type: str
     status: Literal["succeeded"]
@@ -465,26 +465,26 @@ class CommandSucceeded(Closed, kw_only=True):
     resource: dict[str, Any] | None = None
 
 
-class AssignRole(Closed, kw_only=True):
+class AssignRole(Closed, frozen=True, kw_only=True):
     user_id: str
     role: str
     assigned_by: str
 
 
-class ChangePassword(Closed, kw_only=True):
+class ChangePassword(Closed, frozen=True, kw_only=True):
     user_id: str
     password_hash: str
     changed_by: str
 
 
-class CreateServiceAccount(Closed, kw_only=True):
+class CreateServiceAccount(Closed, frozen=True, kw_only=True):
     user_id: str
     name: str
     roles: list[str]
     created_by: str
 
 
-class CreateUser(Closed, kw_only=True):
+class CreateUser(Closed, frozen=True, kw_only=True):
     user_id: str
     email: str
     display_name: str
@@ -493,36 +493,36 @@ class CreateUser(Closed, kw_only=True):
     created_by: str | None
 
 
-class DeactivateUser(Closed, kw_only=True):
+class DeactivateUser(Closed, frozen=True, kw_only=True):
     user_id: str
     reason: str
     deactivated_by: str
 
 
-class DefineRole(Closed, kw_only=True):
+class DefineRole(Closed, frozen=True, kw_only=True):
     name: str
     permissions: list[str]
     description: str
     defined_by: str
 
 
-class DeleteRole(Closed, kw_only=True):
+class DeleteRole(Closed, frozen=True, kw_only=True):
     name: str
     deleted_by: str
 
 
-class EndAllSessions(Closed, kw_only=True):
+class EndAllSessions(Closed, frozen=True, kw_only=True):
     user_id: str
     by: str
 
 
-class EndSession(Closed, kw_only=True):
+class EndSession(Closed, frozen=True, kw_only=True):
     user_id: str
     family_id: str
     by: str
 
 
-class IssueApiKey(Closed, kw_only=True):
+class IssueApiKey(Closed, frozen=True, kw_only=True):
     user_id: str
     key_id: str
     name: str
@@ -532,33 +532,33 @@ class IssueApiKey(Closed, kw_only=True):
     issued_by: str
 
 
-class RecordLoginFailure(Closed, kw_only=True):
+class RecordLoginFailure(Closed, frozen=True, kw_only=True):
     user_id: str | None
     email_hash: str
     client_ip: str | None
     reason: Literal["bad_credentials", "deactivated", "throttled"]
 
 
-class RefreshSession(Closed, kw_only=True):
+class RefreshSession(Closed, frozen=True, kw_only=True):
     user_id: str
     family_id: str
     presented_token_hash: str
     new_token_hash: str
 
 
-class RevokeApiKey(Closed, kw_only=True):
+class RevokeApiKey(Closed, frozen=True, kw_only=True):
     user_id: str
     key_id: str
     revoked_by: str
 
 
-class RevokeRole(Closed, kw_only=True):
+class RevokeRole(Closed, frozen=True, kw_only=True):
     user_id: str
     role: str
     revoked_by: str
 
 
-class StartSession(Closed, kw_only=True):
+class StartSession(Closed, frozen=True, kw_only=True):
     user_id: str
     family_id: str
     refresh_token_hash: str
@@ -567,13 +567,13 @@ class StartSession(Closed, kw_only=True):
     user_agent: str | None
 
 
-class UpdateUser(Closed, kw_only=True):
+class UpdateUser(Closed, frozen=True, kw_only=True):
     user_id: str
     display_name: str
     updated_by: str
 
 
-class ApiKeyChanged(Closed, kw_only=True):
+class ApiKeyChanged(Closed, frozen=True, kw_only=True):
     key_id: str
     user_id: str
     name: str
@@ -584,7 +584,7 @@ class ApiKeyChanged(Closed, kw_only=True):
     revoked_at: str | None
 
 
-class CredentialsChanged(Closed, kw_only=True):
+class CredentialsChanged(Closed, frozen=True, kw_only=True):
     user_id: str
     email_normalized: str
     password_hash: str
@@ -592,7 +592,7 @@ class CredentialsChanged(Closed, kw_only=True):
     status: Literal["active", "deactivated"]
 
 
-class ApiKeyIssued(Closed, kw_only=True):
+class ApiKeyIssued(Closed, frozen=True, kw_only=True):
     user_id: str
     key_id: str
     name: str
@@ -601,74 +601,74 @@ class ApiKeyIssued(Closed, kw_only=True):
     issued_by: str
 
 
-class ApiKeyRevoked(Closed, kw_only=True):
+class ApiKeyRevoked(Closed, frozen=True, kw_only=True):
     user_id: str
     key_id: str
     revoked_by: str
 
 
-class LoggedOut(Closed, kw_only=True):
+class LoggedOut(Closed, frozen=True, kw_only=True):
     user_id: str
     family_id: str | None
     everywhere: bool
 
 
-class LoginFailed(Closed, kw_only=True):
+class LoginFailed(Closed, frozen=True, kw_only=True):
     user_id: str | None
     email_hash: str
     client_ip: str | None
     reason: Literal["bad_credentials", "deactivated", "throttled"]
 
 
-class LoginSucceeded(Closed, kw_only=True):
+class LoginSucceeded(Closed, frozen=True, kw_only=True):
     user_id: str
     family_id: str
     client_ip: str | None
     user_agent: str | None
 
 
-class PasswordChanged(Closed, kw_only=True):
+class PasswordChanged(Closed, frozen=True, kw_only=True):
     user_id: str
     changed_by: str
 
 
-class RoleAssigned(Closed, kw_only=True):
+class RoleAssigned(Closed, frozen=True, kw_only=True):
     user_id: str
     role: str
     assigned_by: str
 
 
-class RoleDefined(Closed, kw_only=True):
+class RoleDefined(Closed, frozen=True, kw_only=True):
     name: str
     permissions: list[str]
     description: str
     defined_by: str
 
 
-class RoleDeleted(Closed, kw_only=True):
+class RoleDeleted(Closed, frozen=True, kw_only=True):
     name: str
     deleted_by: str
 
 
-class RoleRevoked(Closed, kw_only=True):
+class RoleRevoked(Closed, frozen=True, kw_only=True):
     user_id: str
     role: str
     revoked_by: str
 
 
-class ServiceAccountCreated(Closed, kw_only=True):
+class ServiceAccountCreated(Closed, frozen=True, kw_only=True):
     user_id: str
     name: str
     roles: list[str]
     created_by: str
 
 
-class TokenReuseDetected(Closed, kw_only=True):
+class TokenReuseDetected(Closed, frozen=True, kw_only=True):
     user_id: str
     family_id: str
 
 
-class UserCreated(Closed, kw_only=True):
+class UserCreated(Closed, frozen=True, kw_only=True):
     user_id: str
     email: str
     display_name: str
@@ -676,24 +676,24 @@ class UserCreated(Closed, kw_only=True):
     created_by: str | None = None
 
 
-class UserDeactivated(Closed, kw_only=True):
+class UserDeactivated(Closed, frozen=True, kw_only=True):
     user_id: str
     deactivated_by: str
     reason: str
 
 
-class UserUpdatedChanges(Closed, kw_only=True):
+class UserUpdatedChanges(Closed, frozen=True, kw_only=True):
     email: str | None = None
     display_name: str | None = None
 
 
-class UserUpdated(Closed, kw_only=True):
+class UserUpdated(Closed, frozen=True, kw_only=True):
     user_id: str
     changes: UserUpdatedChanges
     updated_by: str
 
 
-class CustomRoleGrant(Closed, kw_only=True):
+class CustomRoleGrant(Closed, frozen=True, kw_only=True):
     command_id: str
     command_type: Literal["AssignRole"]
     user_id: str
@@ -702,7 +702,7 @@ class CustomRoleGrant(Closed, kw_only=True):
     assigned_by: str
 
 
-class UserRegistration(Closed, kw_only=True):
+class UserRegistration(Closed, frozen=True, kw_only=True):
     command_id: str
     command_type: Literal["CreateUser"]
     user_id: str

@@ -18,10 +18,11 @@ import dataclasses
 import json
 import sys
 import timeit
+import types
 import typing
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import msgspec
 import orjson
@@ -44,8 +45,9 @@ KEYS: tuple[Key, ...] = (
 
 def sample(key: Key) -> dict[str, Any]:
     """The schema file's richest example (most fields)."""
-    examples = json.loads(schema_path(*key).read_text())["examples"]
-    return dict(max(examples, key=len))
+    examples: list[dict[str, Any]] = json.loads(schema_path(*key).read_text())["examples"]
+    richest: dict[str, Any] = max(examples, key=len)
+    return dict(richest)
 
 
 def _hints(struct: type[msgspec.Struct]) -> dict[str, Any]:
@@ -64,14 +66,13 @@ def _map_type(hint: Any, convert: Callable[[type[msgspec.Struct]], Any]) -> Any:
     if isinstance(hint, type) and issubclass(hint, msgspec.Struct):
         return convert(hint)
     origin, args = get_origin(hint), get_args(hint)
+    # Rebuilt at run time with the mapped arguments (typing objects are subscriptable).
     if origin is list:
-        return list[_map_type(args[0], convert)]  # type: ignore[misc]
+        return list.__class_getitem__(_map_type(args[0], convert))
     if origin is dict:
-        return dict[args[0], _map_type(args[1], convert)]  # type: ignore[misc]
-    if origin in (Union, getattr(__import__("types"), "UnionType", None)):
-        return Union[tuple(_map_type(a, convert) for a in args)]  # noqa: UP007
-    if origin is Literal:
-        return hint
+        return dict.__class_getitem__((args[0], _map_type(args[1], convert)))
+    if origin in (Union, types.UnionType):
+        return Union.__getitem__(tuple(_map_type(a, convert) for a in args))
     return hint
 
 
@@ -84,7 +85,7 @@ def pydantic_model(struct: type[msgspec.Struct], cache: dict[str, Any]) -> Any:
         wire, required = _wire(struct)[attr]
         mapped = _map_type(hint, lambda s: pydantic_model(s, cache))
         fields[attr] = (mapped, Field(alias=wire) if required else Field(None, alias=wire))
-    model = create_model(  # type: ignore[call-overload]
+    model = create_model(
         f"Plain{struct.__name__}",
         __config__=ConfigDict(frozen=True, extra="forbid"),
         **fields,
