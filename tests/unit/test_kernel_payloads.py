@@ -172,11 +172,11 @@ def test_a_typed_handler_for_a_type_without_a_struct_is_refused_at_once() -> Non
         _pipeline({"AgentCreated": typed(on_created)}, PayloadTypes())
 
 
-async def test_a_typed_handler_refuses_a_plain_context() -> None:
+def test_a_typed_handler_refuses_a_plain_context() -> None:
     async def on_created(ctx: TypedContext[AgentCreated]) -> None:
         return None
 
     ctx = HandlerContext.__new__(HandlerContext)
     with pytest.raises(TypeError, match="typed payload"):
-        await typed(on_created)(ctx)
+        typed(on_created)(ctx)
 
