@@ -22,11 +22,9 @@ import asyncio
 import dataclasses
 import json
 import sys
-import time
 import timeit
 import types
 import typing
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -37,17 +35,10 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import topics
 from schemas import schema_path
 from schemas.models import MODELS
-from schemas.models.structs import STRUCTS, AgentStatusChanged
-from streams.aggregates import AggregateStore
-from streams.context import HandlerContext
-from streams.envelope import encode, new_envelope
-from streams.payloads import TypedContext, typed
-from streams.pipeline import EventPipeline, Handler
-from streams.records import Headers, Record
-from streams.registry import SchemaRegistry
+from schemas.models.structs import STRUCTS
+from tests.perf.pipeline_process import pipeline_us, status_records
 
 Key = tuple[str, str, int]
 KEYS: tuple[Key, ...] = (
@@ -242,65 +233,6 @@ def main(rounds: int) -> None:
         print(f"{name:<50}{cells}{mean:>10.2f}{mean / cheapest:>12.1f}")
 
 
-class _NoSender:
-    async def send(self, topic: str, key: bytes | None, value: bytes, headers: Headers) -> None:
-        return None
-
-
-def _status_records(count: int) -> list[Record]:
-    status = sample(("agent-events", "AgentStatusChanged", 1))
-    records = []
-    for offset in range(count):
-        agent_id = str(uuid.uuid4())
-        envelope = new_envelope(
-            source="/dafnck/agents-svc",
-            type="AgentStatusChanged",
-            subject=agent_id,
-            dataschema="urn:dafnck:schema:agent-events/AgentStatusChanged/v1",
-            data={**status, "agent_id": agent_id},
-        )
-        records.append(Record("agent-events", 0, offset, agent_id.encode(), encode(envelope), []))
-    return records
-
-
-async def _plain(ctx: HandlerContext) -> None:
-    ctx.state = {"status": ctx.data["to"]}
-
-
-async def _typed(ctx: TypedContext[AgentStatusChanged]) -> None:
-    ctx.state = {"status": ctx.payload.to}
-
-
-async def pipeline_us(records: list[Record], rounds: int = 5) -> dict[str, float]:
-    """Best µs/event of ``EventPipeline.process`` per handler kind, ABBA over ``rounds``."""
-    registry = SchemaRegistry()
-    kinds: dict[str, tuple[Handler, bool]] = {
-        "plain": (_plain, False),
-        "typed": (typed(_typed), False),
-        "plain, aggregate state": (_plain, True),
-        "typed, aggregate state": (typed(_typed), True),
-    }
-    best: dict[str, float] = {}
-    for round_no in range(rounds):
-        names = list(kinds) if round_no % 2 == 0 else list(reversed(kinds))
-        for name in names:
-            handler, stateful = kinds[name]
-            pipeline = EventPipeline(
-                service="agents-svc",
-                topic=topics.AGENT_EVENTS,
-                handlers={"AgentStatusChanged": handler},
-                registry=registry,
-                sender=_NoSender(),
-                aggregates=AggregateStore({}) if stateful else None,
-            )
-            started = time.perf_counter()
-            for record in records:
-                await pipeline.process(record)
-            took = (time.perf_counter() - started) / len(records) * 1e6
-            best[name] = min(best.get(name, took), took)
-    return best
-
-
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=20_000, help="calls per timing run")
@@ -308,5 +240,5 @@ if __name__ == "__main__":
     options = parser.parse_args()
     main(options.rounds)
     print(f"\nEventPipeline.process, AgentStatusChanged, {options.records:,} records per run:")
-    for kind, micros in asyncio.run(pipeline_us(_status_records(options.records))).items():
+    for kind, micros in asyncio.run(pipeline_us(status_records(options.records))).items():
         print(f"  {kind:<28}{micros:>8.1f} µs/event")
