@@ -36,9 +36,9 @@ from streams.envelope import Envelope, encode, now_rfc3339
 from streams.kafka_admin.cluster import admin_session, delete
 from streams.tooling.stack import ensure_stack, external_from_env
 from streams.tooling.topic_admin import apply_topics
-from tests.integration.support import kernel_topics as kt
 from tests.perf.kernel_app import run_kernel_path
 from tests.perf.validators import compare_validators
+from tests.support.streams import kernel_topics as kt
 
 _STATUSES = ("registered", "online", "busy", "draining", "offline")
 

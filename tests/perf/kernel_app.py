@@ -14,7 +14,7 @@ from streams.payloads import TypedContext, typed
 from streams.registry import SchemaRegistry
 from streams.settings import WorkerSettings
 from streams.worker import consume
-from tests.integration.support import kernel_topics as kt
+from tests.support.streams import kernel_topics as kt
 
 
 async def run_kernel_path(

@@ -19,7 +19,7 @@ from edge.cors import CorsPolicy
 from edge.services import EdgeServices
 from streams.http.denylist import MemoryDenyList
 from streams.http.jwks import StaticJwksProvider
-from tests.support.fake_bus import FakeBus
+from tests.support.streams.fake_bus import FakeBus
 from tests.support.users_svc.fake_users_service import FakeReadModel, FakeUsersService
 from topics import USER_COMMANDS
 from users_svc.api.command_sending import email_subject
