@@ -1,4 +1,5 @@
-"""Analytics context: event tracking now; windowed metrics, reports and live metrics next.
+"""The analytics context: every context's events tracked per aggregate (``analytics-consumers``).
 
-Read top to bottom: ``app`` (the Faust app and its agents), ``handlers``, ``domain``.
+Read ``DESIGN.md`` first, then ``worker/app.py`` (the Faust app and its consumers),
+``worker/handlers.py`` and ``domain/activity.py``.
 """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analytics_svc.app import build_app
+from analytics_svc.worker.app import build_app
 from streams.worker import run_worker
 
 run_worker(build_app())

@@ -37,6 +37,7 @@ from streams.metrics import (
     HANDLER_RETRIES,
 )
 from streams.outages import outage_of
+from streams.payloads import PayloadTypes, TypedContext, TypedHandler, default_payload_types
 from streams.records import Headers, Record, Sender
 from streams.registry import SchemaRegistry, SchemaViolation
 from streams.settings import RetryPolicy
@@ -67,6 +68,7 @@ class EventPipeline:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         replies: TopicSpec | None = None,
         owner_only: bool = False,
+        payloads: PayloadTypes | None = None,
     ) -> None:
         self.service = service
         # Read-model consumers take only what the topic's owner wrote (``foreign-source``).
@@ -78,6 +80,11 @@ class EventPipeline:
         self.retry = retry or RetryPolicy()
         self.aggregates = aggregates
         self._sleep = sleep
+        # Types whose handler opted in to a typed payload (``streams.payloads.typed``).
+        self._typed = {t for t, h in self.handlers.items() if isinstance(h, TypedHandler)}
+        self.payloads = payloads or (default_payload_types() if self._typed else PayloadTypes())
+        if missing := sorted(t for t in self._typed if not self.payloads.knows(t)):
+            raise ValueError(f"typed handlers for types without a payload type: {missing}")
         # Where a dead-lettered command is answered as rejected (see
         # streams.commands.dead_letter_reply); None on topics nobody waits on.
         self.replies = replies or _catalog_replies(topic, service)
@@ -114,6 +121,13 @@ class EventPipeline:
         if handler is None:
             self._consumed["ignored"].inc()
             return "ignored"
+        payload = None
+        if envelope.type in self._typed:
+            # Decoded once, at the edge: every attempt below sees the same typed payload.
+            try:
+                payload = self.payloads.decode(schema, envelope.data)
+            except SchemaViolation as exc:
+                return await self._dead_letter(record, Failure(exc.reason, exc.detail, exc.path))
         aggregate = AggregateRecord()
         if self.aggregates is not None:
             aggregate = self.aggregates.load(envelope.subject)
@@ -128,7 +142,12 @@ class EventPipeline:
             if (attempt > 1 or outages) and self.aggregates is not None:
                 # A table shared with another topic's agent may have changed during the backoff.
                 aggregate = self.aggregates.load(envelope.subject)
-            ctx = HandlerContext(envelope, schema, record, self.service, trace, self.registry)
+            if payload is None:
+                ctx = HandlerContext(envelope, schema, record, self.service, trace, self.registry)
+            else:
+                ctx = TypedContext(
+                    envelope, schema, record, self.service, trace, self.registry, payload=payload
+                )
             # Each attempt starts from the stored state, never from a failed attempt's edits.
             ctx.state = copy.deepcopy(aggregate.state)
             try:

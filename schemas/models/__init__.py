@@ -1,7 +1,9 @@
 """Pydantic v2 models of event data, one per schema file; ``MODELS`` maps each to its key.
 
 The JSON Schema files are the contract; these models mirror them and
-``tests/contract/test_models_match_schemas.py`` fails when the two drift.
+``tests/contract/test_models_match_schemas.py`` fails when the two drift. The msgspec
+Structs that typed handlers receive are generated from the same files into ``structs``
+(``python -m schemas.models.struct_codegen``), and held to them by the same test module.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The pydantic models and the JSON Schema files describe the same data, field by field."""
+"""The pydantic models, the generated msgspec Structs and the JSON Schema files describe the
+same data, field by field."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
+import msgspec
 import pytest
 from pydantic import BaseModel
 
 from schemas import SCHEMA_ROOT
-from schemas.models import MODELS, EventData
+from schemas.models import MODELS, EventData, struct_codegen
+from schemas.models.structs import STRUCTS
 from topics.catalog import CATALOG
 
 Key = tuple[str, str, int]
+STRUCTS_FILE = struct_codegen.TARGET
 
 # Keywords that decide which instances are valid; compared as they are.
 _ASSERTIONS = {
@@ -273,3 +277,54 @@ def test_normalizer_folds_optional_and_inlines_refs() -> None:
     assert list(differences(normalize(hand, hand), normalize(pyd, pyd))) == [
         "properties.b.enum: schema file says ['p', 'q'], model says ['p']"
     ]
+
+
+# The msgspec Structs typed handlers receive (schemas/models/structs.py) are generated from
+# the schema files; these fail when the files changed and the Structs were not regenerated.
+
+
+def test_structs_are_generated_from_the_schema_files_as_they_are() -> None:
+    assert STRUCTS_FILE.read_text() == struct_codegen.generate(), (
+        "schemas/models/structs.py drifted from the schema files: "
+        "run python -m schemas.models.struct_codegen"
+    )
+
+
+def test_every_schema_has_a_struct_and_every_struct_a_schema() -> None:
+    files, structs = set(schema_files()), set(STRUCTS)
+    assert files == structs, (
+        f"without a Struct: {sorted(map(_name, files - structs))}; "
+        f"without a schema: {sorted(map(_name, structs - files))}"
+    )
+
+
+@pytest.mark.parametrize("key", sorted(set(schema_files()) & set(STRUCTS)), ids=_name)
+def test_struct_takes_every_example_and_gives_it_back(key: Key) -> None:
+    schema = json.loads(schema_files()[key].read_text())
+    for example in schema.get("examples", []):
+        payload = msgspec.convert(example, STRUCTS[key])
+        # Optional fields left out come back as null; nothing else may change.
+        assert _without_added_nulls(msgspec.to_builtins(payload), example) == example
+
+
+def _without_added_nulls(back: Any, sent: Any) -> Any:
+    # A Struct gives a left-out optional field back as null, at any depth.
+    if isinstance(back, dict) and isinstance(sent, dict):
+        return {
+            k: _without_added_nulls(v, sent.get(k))
+            for k, v in back.items()
+            if k in sent or v is not None
+        }
+    if isinstance(back, list) and isinstance(sent, list) and len(back) == len(sent):
+        return [_without_added_nulls(b, s) for b, s in zip(back, sent, strict=True)]
+    return back
+
+
+@pytest.mark.parametrize("key", sorted(set(schema_files()) & set(STRUCTS)), ids=_name)
+def test_struct_fields_are_the_schema_properties(key: Key) -> None:
+    # The generator check above already implies this; it is stated so a hand edit of the
+    # generator that drops or renames fields reads plainly here.
+    schema = json.loads(schema_files()[key].read_text())
+    fields = {f.encode_name: f.required for f in msgspec.structs.fields(STRUCTS[key])}
+    required = set(schema.get("required", ()))
+    assert fields == {name: name in required for name in schema["properties"]}

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from streams.tooling.stack import Endpoints
-from tests.integration.support.harness import free_port
+from tests.support.streams.harness import free_port
 
 pytestmark = pytest.mark.e2e
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -23,7 +23,7 @@ import topics
 from streams.producer import EventPublisher
 from streams.tooling.stack import Endpoints
 from streams.tooling.topic_admin import apply_topics
-from tests.integration.support.harness import free_port, spawn, stop, wait_ready
+from tests.support.streams.harness import free_port, spawn, stop, wait_ready
 
 TASKS = 400
 

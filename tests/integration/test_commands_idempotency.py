@@ -15,8 +15,8 @@ from aiokafka.errors import KafkaConnectionError
 from streams.envelope import decode
 from streams.http.commands import COMMANDS
 from streams.producer import EventPublisher
-from tests.integration.support import command_worker as cw
-from tests.integration.support.harness import read_until
+from tests.support.streams import command_worker as cw
+from tests.support.streams.harness import read_until
 
 pytestmark = pytest.mark.integration
 

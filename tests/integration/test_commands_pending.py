@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from tests.integration.support import command_worker as cw
+from tests.support.streams import command_worker as cw
 
 pytestmark = pytest.mark.integration
 

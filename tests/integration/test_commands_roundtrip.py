@@ -12,8 +12,8 @@ from aiohttp.test_utils import TestClient
 from streams import deadletter
 from streams.envelope import Envelope, decode, encode
 from streams.producer import EventPublisher
-from tests.integration.support import command_worker as cw
-from tests.integration.support.harness import headers_of, read_until
+from tests.support.streams import command_worker as cw
+from tests.support.streams.harness import headers_of, read_until
 
 pytestmark = pytest.mark.integration
 PROBLEM = "application/problem+json"

@@ -10,8 +10,8 @@ from redis.asyncio import Redis
 
 from streams.commands import CommandBus, Completed
 from streams.commands.caused import CAUSED_HEADER, decode_caused
-from tests.integration.support import command_worker as cw
-from tests.integration.support.harness import headers_of, read_until
+from tests.support.streams import command_worker as cw
+from tests.support.streams.harness import headers_of, read_until
 
 pytestmark = pytest.mark.integration
 

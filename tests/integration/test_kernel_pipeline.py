@@ -17,8 +17,8 @@ from streams.kafka_admin.cluster import admin_session, delete
 from streams.producer import EventPublisher
 from streams.tooling.topic_admin import apply_topics, describe_cluster_topics
 from streams.tracing import parse_traceparent
-from tests.integration.support import kernel_topics as kt
-from tests.integration.support.harness import KernelRun, agent_created, headers_of, read_until
+from tests.support.streams import kernel_topics as kt
+from tests.support.streams.harness import KernelRun, agent_created, headers_of, read_until
 
 pytestmark = pytest.mark.integration
 

@@ -30,9 +30,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from streams.tooling.stack import ensure_stack
-from tests.integration.support.harness import free_port
 from tests.perf.launch import launch_platform, stop, wait_ready
 from tests.perf.load import open_loop
+from tests.support.streams.harness import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HELLO_SERVER = """

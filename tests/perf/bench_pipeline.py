@@ -6,9 +6,12 @@ in the same process measures
   (b) the kernel path in a Faust agent: consume, decode, validate, handle, produce an
       output event (stateless handler), and
   (b') the same with aggregate state (the default ``consume(..., stateful=True)``),
-and prints events/s for each and the ratios b/a and b'/a.
+and prints events/s for each and the ratios b/a and b'/a. With --typed it also runs
+  (c) and (c'): (b) and (b') with the handler opted in to typed payloads
+      (``streams.payloads.typed``: data converted to its msgspec Struct once per event),
+each plain and typed run twice in ABBA order, and prints µs/event for each (the mean).
 
-    python tests/perf/bench_pipeline.py [--events 200000] [--keep-topics]
+    python tests/perf/bench_pipeline.py [--events 200000] [--typed] [--keep-topics]
 
 Kafka comes from KAFKA_BOOTSTRAP_SERVERS or the local stack (started if needed).
 """
@@ -33,9 +36,9 @@ from streams.envelope import Envelope, encode, now_rfc3339
 from streams.kafka_admin.cluster import admin_session, delete
 from streams.tooling.stack import ensure_stack, external_from_env
 from streams.tooling.topic_admin import apply_topics
-from tests.integration.support import kernel_topics as kt
 from tests.perf.kernel_app import run_kernel_path
 from tests.perf.validators import compare_validators
+from tests.support.streams import kernel_topics as kt
 
 _STATUSES = ("registered", "online", "busy", "draining", "offline")
 
@@ -135,16 +138,39 @@ async def main(args: argparse.Namespace) -> None:
         print(f"mean event size: {size:.0f} bytes")
         bare = await bare_loop(bootstrap, kt.source_topic(prefix).name, args.events)
         print(f"(a) bare aiokafka loop:            {bare:>10,.0f} events/s")
-        kernel = await run_kernel_path(
-            bootstrap, prefix, schema_root, workdir, args.events, stateful=False
-        )
-        print(f"(b) kernel path in a Faust agent:  {kernel:>10,.0f} events/s")
-        stateful = await run_kernel_path(
-            bootstrap, prefix, schema_root, workdir, args.events, stateful=True
-        )
-        print(f"(b') same, with aggregate state:   {stateful:>10,.0f} events/s")
-        print(f"ratio b/a  = {kernel / bare:.3f}")
-        print(f"ratio b'/a = {stateful / bare:.3f}")
+        runs = [("b", False, False), ("b'", True, False)]
+        if args.typed:
+            # ABBA: each plain run has a typed twin before or after it, so a broker or a
+            # machine that gets slower during the run weighs on both alike.
+            plain, typed = ("b", False, False), ("c", False, True)
+            plain_state, typed_state = ("b'", True, False), ("c'", True, True)
+            runs = [plain, typed, typed, plain, plain_state, typed_state, typed_state, plain_state]
+        labels = {
+            "b": "(b) kernel path in a Faust agent: ",
+            "c": "(c) = (b), typed payloads:        ",
+            "b'": "(b') same, with aggregate state:  ",
+            "c'": "(c') = (b'), typed payloads:      ",
+        }
+        micros: dict[str, list[float]] = {}
+        for name, stateful, typed_payload in runs:
+            rate = await run_kernel_path(
+                bootstrap,
+                prefix,
+                schema_root,
+                workdir,
+                args.events,
+                stateful=stateful,
+                typed_payload=typed_payload,
+            )
+            micros.setdefault(name, []).append(1e6 / rate)
+            print(f"{labels[name]} {rate:>10,.0f} events/s")
+        mean = {name: sum(values) / len(values) for name, values in micros.items()}
+        print(f"ratio b/a  = {1e6 / mean['b'] / bare:.3f}")
+        stateful_us = mean["b'"]
+        print(f"ratio b'/a = {1e6 / stateful_us / bare:.3f}")
+        for name, values in micros.items():
+            runs_us = ", ".join(f"{v:.1f}" for v in values)
+            print(f"µs/event ({name}): {mean[name]:.1f} (runs: {runs_us})")
     finally:
         if not args.keep_topics:
             async with admin_session(bootstrap) as client:
@@ -154,5 +180,6 @@ async def main(args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=200_000, help="events to produce")
+    parser.add_argument("--typed", action="store_true", help="also run with typed payloads")
     parser.add_argument("--keep-topics", action="store_true", help="do not delete the topics")
     asyncio.run(main(parser.parse_args()))

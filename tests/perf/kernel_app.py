@@ -7,12 +7,14 @@ import time
 import uuid
 from pathlib import Path
 
+from schemas.models.structs import AgentStatusChanged
 from streams.app import create_app
 from streams.context import HandlerContext
+from streams.payloads import TypedContext, typed
 from streams.registry import SchemaRegistry
 from streams.settings import WorkerSettings
 from streams.worker import consume
-from tests.integration.support import kernel_topics as kt
+from tests.support.streams import kernel_topics as kt
 
 
 async def run_kernel_path(
@@ -23,6 +25,7 @@ async def run_kernel_path(
     count: int,
     *,
     stateful: bool,
+    typed_payload: bool = False,
 ) -> float:
     """Consume ``count`` events through the kernel in a Faust agent; returns events/s."""
     settings = WorkerSettings(
@@ -42,25 +45,38 @@ async def run_kernel_path(
     started: float | None = None
     finished = 0.0
 
-    async def on_status(ctx: HandlerContext) -> None:
+    def counted() -> None:
         nonlocal handled, started, finished
         if started is None:
             started = time.perf_counter()
+        handled += 1
+        if handled >= count:
+            finished = time.perf_counter()
+            done.set()
+
+    async def on_status(ctx: HandlerContext) -> None:
         ctx.emit(
             out_topic,
             kt.OUTPUT_TYPE,
             ctx.envelope.subject,
             {"agent_id": ctx.data["agent_id"], "name": ctx.data["to"], "seen_by": "bench"},
         )
-        handled += 1
-        if handled >= count:
-            finished = time.perf_counter()
-            done.set()
+        counted()
+
+    async def on_status_typed(ctx: TypedContext[AgentStatusChanged]) -> None:
+        status = ctx.payload
+        ctx.emit(
+            out_topic,
+            kt.OUTPUT_TYPE,
+            ctx.envelope.subject,
+            {"agent_id": status.agent_id, "name": status.to, "seen_by": "bench"},
+        )
+        counted()
 
     consume(
         app,
         kt.source_topic(prefix),
-        {kt.STATUS_TYPE: on_status},
+        {kt.STATUS_TYPE: typed(on_status_typed) if typed_payload else on_status},
         registry=SchemaRegistry(schema_root),
         stateful=stateful,
     )

@@ -12,7 +12,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from tests.integration.support.harness import free_port
+from tests.support.streams.harness import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,8 +17,8 @@ from aiohttp.test_utils import TestClient
 
 from streams import deadletter
 from streams.envelope import decode
-from tests.integration.support import command_worker as cw
-from tests.integration.support.harness import headers_of, read_until
+from tests.support.streams import command_worker as cw
+from tests.support.streams.harness import headers_of, read_until
 
 pytestmark = pytest.mark.integration
 PROBLEM = "application/problem+json"

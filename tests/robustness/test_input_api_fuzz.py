@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
 from tests.e2e.identity.platform import Edge
-from tests.e2e.platform_run import fresh_platform
+from tests.support.platform_run import fresh_platform
 
 EXAMPLES_PER_MODE = 300
 # Requests that end the administrator's own session would turn the rest of the run into 401s.

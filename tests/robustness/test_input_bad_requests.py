@@ -26,7 +26,7 @@ import pytest
 
 from streams.tooling.stack import Endpoints
 from tests.e2e.identity.platform import Edge
-from tests.e2e.platform_run import running_platform
+from tests.support.platform_run import running_platform
 
 FIVE = {"type", "title", "status", "detail", "code"}
 HEALTH_BOUND_S = 0.5

@@ -20,8 +20,8 @@ import pytest
 from streams.tooling.stack import Endpoints
 from tests.conftest import StackInfo
 from tests.e2e.identity.platform import PASSWORD, Edge, eventually
-from tests.e2e.platform_run import running_platform
-from tests.robustness.outage_stack import kill_component, restart_stack
+from tests.support.outage_stack import kill_component, restart_stack
+from tests.support.platform_run import running_platform
 
 pytestmark = pytest.mark.e2e
 

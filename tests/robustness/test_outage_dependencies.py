@@ -20,8 +20,8 @@ import pytest
 from streams.tooling.stack import Endpoints
 from tests.conftest import StackInfo
 from tests.e2e.identity.platform import PASSWORD, Edge, Response, eventually
-from tests.e2e.platform_run import running_platform
-from tests.robustness.outage_stack import restart_stack, stop_component
+from tests.support.outage_stack import restart_stack, stop_component
+from tests.support.platform_run import running_platform
 
 pytestmark = pytest.mark.e2e
 

@@ -29,8 +29,8 @@ import topics
 from streams.producer import EventPublisher
 from streams.tooling.stack import Endpoints
 from streams.tooling.topic_admin import apply_topics
-from tests.integration.support.harness import free_port, log_tail, spawn, stop, wait_ready
-from tests.robustness import poison_support as ps
+from tests.support import poison_records as ps
+from tests.support.streams.harness import free_port, log_tail, spawn, stop, wait_ready
 from tests.support.users_svc.worker_process import rows
 
 pytestmark = pytest.mark.integration

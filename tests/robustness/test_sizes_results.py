@@ -12,9 +12,9 @@ import orjson
 
 from agents_svc.domain.sizes import RESULT_MAX_BYTES
 from streams.tooling.stack import Endpoints
-from tests.e2e.platform_run import running_platform
 from tests.support.agents_svc.e2e_client import AgentsApiClient as Agents
 from tests.support.agents_svc.e2e_client import RawAgent
+from tests.support.platform_run import running_platform
 
 SETTINGS = {"DAFNCK_AGENT_HEARTBEAT_TIMEOUT_S": "120"}  # raw agents here do not beat
 BULK_TASKS = 16

@@ -22,9 +22,9 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition
 
 import topics
-from tests.e2e.platform_run import fresh_platform
 from tests.support.agents_svc.e2e_client import AgentsApiClient as Agents
 from tests.support.agents_svc.e2e_client import agent_process
+from tests.support.platform_run import fresh_platform
 
 STARTS = 3
 TASK_DONE_WITHIN_S = 60.0

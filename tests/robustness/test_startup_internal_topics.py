@@ -12,7 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from streams.kafka_admin.internal_topics import InternalTopic, ensure_internal_topics
 from streams.tooling.stack import Endpoints
-from tests.integration.support.harness import free_port, spawn
+from tests.support.streams.harness import free_port, spawn
 
 
 def _partitions(bootstrap: str, names: set[str]) -> dict[str, int]:

@@ -26,9 +26,9 @@ from aiokafka.structs import TopicPartition
 import topics
 from streams.tooling.stack import Endpoints
 from tests.e2e.identity.platform import Edge, eventually
-from tests.e2e.platform_run import REPO_ROOT, running_platform
 from tests.support.agents_svc.e2e_client import AgentsApiClient as Agents
 from tests.support.agents_svc.e2e_client import agent_process
+from tests.support.platform_run import REPO_ROOT, running_platform
 
 RESUME_WITHIN_S = 20.0
 

@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 from streams.tooling.stack import Endpoints
-from tests.integration.support.harness import free_port, spawn, stop, wait_ready
+from tests.support.streams.harness import free_port, spawn, stop, wait_ready
 
 
 def test_the_same_instance_id_on_a_new_port_becomes_ready(

@@ -8,8 +8,8 @@ import pytest
 
 from streams.tooling.stack import Endpoints
 from tests.e2e.identity.platform import Edge
-from tests.e2e.platform_run import running_platform
 from tests.support.agents_svc.e2e_client import AgentsApiClient
+from tests.support.platform_run import running_platform
 
 HEARTBEAT_TIMEOUT_S = 3
 

@@ -8,7 +8,7 @@ import pytest
 
 from streams.tooling.stack import Endpoints
 from tests.e2e.identity.platform import ORIGIN, Edge
-from tests.e2e.platform_run import running_platform
+from tests.support.platform_run import running_platform
 
 
 # One platform for every module of this package (startup is the slow part); it stops when

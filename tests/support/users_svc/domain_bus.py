@@ -16,7 +16,7 @@ import topics
 from streams.commands import Completed, IdempotencyKey, Outcome, Reply
 from streams.commands.caused import Caused
 from streams.envelope import Envelope
-from tests.support.fake_bus import FakeBus
+from tests.support.streams.fake_bus import FakeBus
 from tests.support.users_svc.projector_in_memory import InMemoryUsersProjector
 from tests.support.users_svc.worker_in_memory import UsersWorld
 from topics import TopicSpec

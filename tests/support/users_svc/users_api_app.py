@@ -25,7 +25,7 @@ from edge.services import EdgeServices
 from streams.http.denylist import MemoryDenyList
 from streams.http.jwks import StaticJwksProvider
 from streams.http.read_your_writes import APPLIED, AppliedWaiter
-from tests.support.fake_bus import FakeBus
+from tests.support.streams.fake_bus import FakeBus
 from tests.support.users_svc.applied_waiter_fake import InMemoryAppliedWaiter
 from tests.support.users_svc.domain_bus import DomainBus
 from tests.support.users_svc.fake_users_service import FakeReadModel, FakeUsersService

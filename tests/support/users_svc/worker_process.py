@@ -19,7 +19,7 @@ import aiopg
 import topics
 from streams.tooling.stack import Endpoints
 from streams.tooling.topic_admin import apply_topics
-from tests.integration.support.harness import free_port, log_tail, spawn, stop, wait_ready
+from tests.support.streams.harness import free_port, log_tail, spawn, stop, wait_ready
 from users_svc.worker.migrations import migrate
 
 USER_TOPICS = (

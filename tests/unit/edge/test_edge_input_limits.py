@@ -24,7 +24,7 @@ from streams.http.body import accepts, json_body
 from streams.http.limits import MAX_JSON_DEPTH
 from streams.http.openapi import openapi_document
 from streams.http.yaml_body import YamlRefused, load_yaml
-from tests.integration.support.harness import free_port
+from tests.support.streams.harness import free_port
 from users_svc.api.readmodel import decode_cursor as users_cursor
 
 CONFIG = EdgeConfig("kafka.test:9092", "postgresql://db.test/dafnck", "redis://redis.test:6379/0")

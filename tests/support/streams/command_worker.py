@@ -42,7 +42,7 @@ from streams.registry import SchemaRegistry
 from streams.settings import RetryPolicy, WorkerSettings
 from streams.tooling.topic_admin import apply_topics
 from streams.worker import consume, run_worker
-from tests.integration.support.harness import KernelRun
+from tests.support.streams.harness import KernelRun
 from topics import Compatibility, TopicKind, TopicSpec
 
 CREATE_THING = "CreateThing"
@@ -135,7 +135,7 @@ class CommandRun(KernelRun):
     """One command test run: its topics, schemas and worker process."""
 
     prefix: str = field(default_factory=lambda: f"ct-{uuid.uuid4().hex[:8]}")
-    worker_module: ClassVar[str] = "tests.integration.support.command_worker"
+    worker_module: ClassVar[str] = "tests.support.streams.command_worker"
 
     def things(self) -> dict[str, Any]:
         """The worker's aggregates: name -> {state, commands applied}."""

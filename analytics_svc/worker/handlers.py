@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from analytics_svc.domain import as_activity, track
+from analytics_svc.domain.activity import as_activity, track
 from streams.context import HandlerContext
 
-log = logging.getLogger("analytics_svc.handlers")
+log = logging.getLogger("analytics_svc.worker.handlers")
 
 
 async def track_activity(ctx: HandlerContext) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import faust
 
 import topics
-from analytics_svc.handlers import track_activity
+from analytics_svc.worker.handlers import track_activity
 from streams.app import create_app
 from streams.settings import WorkerSettings
 from streams.worker import consume

@@ -209,7 +209,7 @@ def consumed_command_topics() -> set[str]:
     """The catalog's command topics a worker of this repository consumes (apps built only)."""
     script = (
         "import json, agents_svc.worker.app as a, users_svc.worker.app as u\n"
-        "import analytics_svc.app as n\n"
+        "import analytics_svc.worker.app as n\n"
         "names = set()\n"
         "for m in (a, u, n):\n"
         "    for agent in m.build_app().agents.values():\n"

@@ -19,7 +19,7 @@ from aiokafka.structs import ConsumerRecord
 
 from streams.producer import EventPublisher
 from streams.registry import SchemaRegistry
-from tests.integration.support import kernel_topics as kt
+from tests.support.streams import kernel_topics as kt
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -79,7 +79,7 @@ class KernelRun:
     prefix: str = field(default_factory=lambda: f"kt-{uuid.uuid4().hex[:8]}")
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
-    worker_module: ClassVar[str] = "tests.integration.support.kernel_worker"
+    worker_module: ClassVar[str] = "tests.support.streams.kernel_worker"
 
     @property
     def log(self) -> Path:

@@ -20,7 +20,7 @@ from streams.context import HandlerContext
 from streams.registry import SchemaRegistry
 from streams.settings import RetryPolicy, WorkerSettings
 from streams.worker import consume, run_worker
-from tests.integration.support import kernel_topics as kt
+from tests.support.streams import kernel_topics as kt
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from streams.tooling.stack import Endpoints
 from streams.tooling.stack.endpoints import ENV_VARS
 from tests.e2e.identity.platform import Edge, admin_can_sign_in, answers, eventually
-from tests.integration.support.harness import free_port
+from tests.support.streams.harness import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,0 +1,1 @@
+"""The analytics domain: pure rules over what is known of each aggregate from its events."""

@@ -1,0 +1,1 @@
+"""The analytics worker: the Faust app (group analytics-consumers) and its handlers."""

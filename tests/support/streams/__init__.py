@@ -1,0 +1,1 @@
+"""Test support for the kernel: real worker processes, topics read back, a fake command bus."""
