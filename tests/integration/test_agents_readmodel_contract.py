@@ -10,16 +10,13 @@ twice, and each command's applied count (what a route waits on) counts each even
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
 from agents_svc.api.readmodel.agents_read_model import (
     AgentQuery,
-    AgentsReadModel,
     ExecutionQuery,
     PgAgentsReadModel,
     TaskQuery,
@@ -27,199 +24,24 @@ from agents_svc.api.readmodel.agents_read_model import (
 )
 from agents_svc.api.readmodel.paging import decode_cursor
 from agents_svc.api.routes.keys import authenticate
-from agents_svc.domain.agent_keys import mint_agent_key
 from agents_svc.worker.projector.event_writer import Projector
-from streams.envelope import Envelope
 from streams.readmodel_pool import ReadModelUnavailable
 from tests.support.agents_svc.applied_waiter_fake import InMemoryAppliedWaiter
 from tests.support.agents_svc.event_builders import (
     T0,
     USER,
-    agent_created,
-    event,
     new_id,
-    task_queued,
 )
 from tests.support.agents_svc.fake_backends import FakeAgentsReadModel
 from tests.support.agents_svc.in_memory_projector import InMemoryAgentsProjector
+from tests.support.agents_svc.readmodel_history import ProjectHistory, history_of, new_history_of
 from tests.support.users_svc.worker_process import rows
 
 pytestmark = pytest.mark.integration
 
 
-@dataclass
-class World:
-    """One project's agents, tasks, workflow and executions, as a projector wrote them."""
-
-    read_model: AgentsReadModel
-    applied: Callable[[str], Awaitable[int]]  # a command's applied-event count
-    project: str
-    agents: list[str]  # live ones; ``deleted`` is not among them
-    deleted: str
-    tasks: list[str]
-    workflow: str
-    executions: list[str]
-    key_id: str
-    api_key: str
-    revoked_key: str
-    creation: str  # the causationid of the AgentCreated events
-
-
-def _caused(envelope: Envelope, cause: str) -> Envelope:
-    envelope.causationid = cause
-    return envelope
-
-
-def _agents_history(w: World, key: Any, old_key: Any) -> list[Envelope]:
-    names = ("Crawler_1", "crawler-2", "Summarizer", "Gone")
-    caps = (["http", "html"], ["http"], ["llm"], ["http"])
-    agents = [*w.agents, w.deleted]
-    history = [
-        _caused(
-            event("AgentCreated", agent_created(a, w.project, n, capabilities=c), i), w.creation
-        )
-        for i, (a, n, c) in enumerate(zip(agents, names, caps, strict=True))
-    ]
-    status = {"agent_id": agents[0], "from": "registered", "to": "online"}
-    history += [
-        event("AgentStatusChanged", status, 5),
-        event(
-            "AgentUpdated",
-            {"agent_id": agents[2], "changes": {"capacity": 7}, "updated_by": USER},
-            5,
-        ),
-        event("AgentDeleted", {"agent_id": w.deleted, "deleted_by": USER, "reason": None}, 5),
-    ]
-    for n, minted in enumerate((key, old_key)):
-        issued = {
-            "agent_id": agents[0],
-            "key_id": minted.key_id,
-            "secret_hash": minted.secret_hash,
-            "issued_by": USER,
-        }
-        history.append(event("AgentKeyIssued", issued, 6 + n))
-    revoked = {"agent_id": agents[0], "key_id": old_key.key_id, "revoked_by": USER}
-    history.append(event("AgentKeyRevoked", revoked, 7))
-    return history
-
-
-def _workflow_history(w: World) -> list[Envelope]:
-    history = [
-        event(
-            "WorkflowDefined",
-            {
-                "workflow_id": w.workflow,
-                "project_id": w.project,
-                "name": name,
-                "version": version,
-                "definition": {"steps": [{"id": "a"}]},
-                "defined_by": USER,
-            },
-            7 + version,
-        )
-        for version, name in ((1, "Digest"), (2, "Digest daily"))
-    ]
-    for n, execution in enumerate(w.executions):
-        started = {
-            "execution_id": execution,
-            "workflow_id": w.workflow,
-            "workflow_version": 2,
-            "project_id": w.project,
-            "context": {"n": n},
-            "step_ids": ["a"],
-            "started_by": USER,
-        }
-        history.append(event("ExecutionStarted", started, 10 + n))
-    failed = {"from": "running", "to": "failed", "reason": "step a failed", "by": None}
-    history.append(
-        event(
-            "ExecutionStatusChanged",
-            {"execution_id": w.executions[1], **failed, "outputs": None},
-            12,
-        )
-    )
-    step = {"execution_id": w.executions[0], "step_id": "a", "output": None, "error": None}
-    history += [
-        event(
-            "StepStatusChanged",
-            {**step, "from": "waiting", "to": "queued", "task_id": w.tasks[3], "attempt": 0},
-            24,
-        ),
-        event(
-            "StepStatusChanged",
-            {**step, "from": "queued", "to": "running", "task_id": None, "attempt": 1},
-            25,
-        ),
-    ]
-    return history
-
-
-def _task_history(w: World) -> list[Envelope]:
-    tasks, agent = w.tasks, w.agents[0]
-    history = []
-    for n, task in enumerate(tasks):
-        extra: dict[str, Any] = {"capabilities": ["llm"]} if n == 4 else {}
-        if n == 3:
-            extra["execution_id"], extra["step_id"] = w.executions[0], "a"
-        history.append(event("TaskQueued", task_queued(task, w.project, **extra), 20 + n))
-
-    def on(task: str, **data: Any) -> dict[str, Any]:
-        return {"task_id": task, "agent_id": data.pop("agent_id", agent), "attempt": 1, **data}
-
-    history += [
-        event("TaskAssigned", on(tasks[0], assigned_by="scheduler"), 30),
-        event("TaskAssigned", on(tasks[1], assigned_by="scheduler"), 30),
-        event("TaskStarted", on(tasks[1]), 31),
-        event("TaskProgressed", on(tasks[1], progress=0.5, message="half"), 32),
-        # tasks[2]: tried on agent 1, failed, waiting for its retry.
-        event("TaskAssigned", on(tasks[2], agent_id=w.agents[1], assigned_by=USER), 30),
-        event(
-            "TaskFailed",
-            on(tasks[2], agent_id=w.agents[1], error="boom", final=False, retry_at=None),
-            33,
-        ),
-        # tasks[5]: done; tasks[6]: released, then cancelled; a late report changes nothing.
-        event("TaskAssigned", on(tasks[5], agent_id=w.agents[1], assigned_by="scheduler"), 30),
-        event("TaskStarted", on(tasks[5], agent_id=w.agents[1]), 31),
-        event(
-            "TaskCompleted",
-            on(tasks[5], agent_id=w.agents[1], output={"ok": True}, duration_s=2.0),
-            34,
-        ),
-        event("TaskStarted", on(tasks[5], agent_id=w.agents[1]), 35),
-        event("TaskAssigned", on(tasks[6], assigned_by="scheduler"), 30),
-        event("TaskReleased", on(tasks[6], reason="agent_restarted"), 31),
-        event("TaskCancelled", {"task_id": tasks[6], "by": USER, "reason": "no"}, 36),
-    ]
-    return history
-
-
-def _world(read_model: AgentsReadModel, applied: Callable[[str], Awaitable[int]]) -> World:
-    return World(
-        read_model,
-        applied,
-        project=new_id(),
-        agents=[new_id() for _ in range(3)],
-        deleted=new_id(),
-        tasks=[new_id() for _ in range(7)],
-        workflow=new_id(),
-        executions=[new_id() for _ in range(2)],
-        key_id="",
-        api_key="",
-        revoked_key="",
-        creation=f"cmd-{uuid.uuid4()}",
-    )
-
-
-def _history(w: World) -> list[Envelope]:
-    key, old_key = mint_agent_key(), mint_agent_key()
-    w.key_id, w.api_key, w.revoked_key = key.key_id, key.api_key, old_key.api_key
-    history = _agents_history(w, key, old_key) + _workflow_history(w) + _task_history(w)
-    return [*history, history[0]]  # a copy inside the batch is a duplicate too
-
-
 @pytest.fixture(scope="module", params=["memory", "postgres"])
-async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
+async def world(request: pytest.FixtureRequest) -> AsyncIterator[ProjectHistory]:
     if request.param == "memory":
         waiter = InMemoryAppliedWaiter()
         fake = FakeAgentsReadModel()
@@ -228,8 +50,8 @@ async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
         async def counted(cause: str) -> int:
             return waiter.counts[("agents", cause)]
 
-        w = _world(fake, counted)
-        history = _history(w)
+        w = new_history_of(fake, counted)
+        history = history_of(w)
         await memory.apply_batch(history)
         assert await memory.apply_batch(history) == 0
         yield w
@@ -244,8 +66,8 @@ async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
         )
         return int(found[0][0]) if found else 0
 
-    w = _world(read_model, recorded)
-    history = _history(w)
+    w = new_history_of(read_model, recorded)
+    history = history_of(w)
     await projector.apply_batch(history)
     assert await projector.apply_batch(history) == 0
     await projector.stop()
@@ -253,7 +75,7 @@ async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
     await read_model.close()
 
 
-async def test_a_commands_events_are_counted_once(world: World) -> None:
+async def test_a_commands_events_are_counted_once(world: ProjectHistory) -> None:
     assert await world.applied(world.creation) == 4
     assert await world.applied(f"cmd-{uuid.uuid4()}") == 0
 
@@ -262,7 +84,7 @@ def _at(seconds: float) -> str:
     return (T0 + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
 
 
-async def test_agents_page_through_the_cursor_in_creation_order(world: World) -> None:
+async def test_agents_page_through_the_cursor_in_creation_order(world: ProjectHistory) -> None:
     first = await world.read_model.agents(AgentQuery(limit=2, project_id=world.project))
     assert [a["id"] for a in first.items] == world.agents[:2] and first.next_cursor
     rest = await world.read_model.agents(
@@ -271,7 +93,7 @@ async def test_agents_page_through_the_cursor_in_creation_order(world: World) ->
     assert [a["id"] for a in rest.items] == world.agents[2:] and rest.next_cursor is None
 
 
-async def test_agent_filters_skip_deleted_agents(world: World) -> None:
+async def test_agent_filters_skip_deleted_agents(world: ProjectHistory) -> None:
     async def found(**filters: str) -> list[str]:
         page = await world.read_model.agents(AgentQuery(project_id=world.project, **filters))  # type: ignore[arg-type]
         return [a["id"] for a in page.items]
@@ -286,7 +108,7 @@ async def test_agent_filters_skip_deleted_agents(world: World) -> None:
     assert await world.read_model.agent(new_id()) is None
 
 
-async def test_an_agent_view(world: World) -> None:
+async def test_an_agent_view(world: ProjectHistory) -> None:
     online = await world.read_model.agent(world.agents[0])
     assert online is not None
     assert (online["in_flight"], online["status"], online["last_seen_at"]) == (2, "online", _at(5))
@@ -308,7 +130,7 @@ async def test_an_agent_view(world: World) -> None:
     }
 
 
-async def test_an_agent_key_authenticates_only_with_its_secret(world: World) -> None:
+async def test_an_agent_key_authenticates_only_with_its_secret(world: ProjectHistory) -> None:
     record = await authenticate(world.read_model, world.api_key)
     assert record is not None and record.agent_id == world.agents[0]
     assert record.agent_name == "Crawler_1" and record.project_id == world.project
@@ -324,7 +146,7 @@ async def test_an_agent_key_authenticates_only_with_its_secret(world: World) -> 
     assert await world.read_model.agent_key("zzzzzzzz") is None
 
 
-async def test_workflows_and_their_versions(world: World) -> None:
+async def test_workflows_and_their_versions(world: ProjectHistory) -> None:
     page = await world.read_model.workflows(WorkflowQuery(project_id=world.project))
     assert [(w["id"], w["version"], w["name"]) for w in page.items] == [
         (world.workflow, 2, "Digest daily")
@@ -348,7 +170,7 @@ async def test_workflows_and_their_versions(world: World) -> None:
     assert await world.read_model.workflow(new_id()) is None
 
 
-async def test_executions_and_their_steps(world: World) -> None:
+async def test_executions_and_their_steps(world: ProjectHistory) -> None:
     runs = await world.read_model.executions(ExecutionQuery(workflow_id=world.workflow))
     assert [e["id"] for e in runs.items] == world.executions
     failed = await world.read_model.executions(
@@ -371,7 +193,7 @@ async def test_executions_and_their_steps(world: World) -> None:
     assert await world.read_model.execution(new_id()) is None
 
 
-async def test_task_filters(world: World) -> None:
+async def test_task_filters(world: ProjectHistory) -> None:
     async def found(**filters: object) -> list[str]:
         page = await world.read_model.tasks(TaskQuery(project_id=world.project, **filters))  # type: ignore[arg-type]
         return [t["id"] for t in page.items]
@@ -391,7 +213,7 @@ async def test_task_filters(world: World) -> None:
     assert await found(created_before=T0 + timedelta(seconds=22)) == tasks[:2]
 
 
-async def test_tasks_page_through_the_cursor(world: World) -> None:
+async def test_tasks_page_through_the_cursor(world: ProjectHistory) -> None:
     seen: list[str] = []
     after = None
     for _ in range(3):
@@ -405,7 +227,7 @@ async def test_tasks_page_through_the_cursor(world: World) -> None:
     assert seen == world.tasks and page.next_cursor is None
 
 
-async def test_a_task_view_through_its_life(world: World) -> None:
+async def test_a_task_view_through_its_life(world: ProjectHistory) -> None:
     running = await world.read_model.task(world.tasks[1])
     assert running is not None
     assert (running["status"], running["progress"], running["started_at"]) == (
