@@ -1,4 +1,4 @@
-"""What the agents routes depend on: the read model and how long to wait for it to catch up."""
+"""What the agents routes depend on: the read model, and how long a command waits for it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from agents_svc.api.readmodel.agents_read_model import AgentsReadModel
+from agents_svc.worker.migrations import SCHEMA
+from agents_svc.worker.projector.event_writer import APPLIES
+from streams.http.command_route import ReadModelView
 
 READ_YOUR_WRITES_ENV = "DAFNCK_READ_YOUR_WRITES_S"
 
@@ -22,6 +25,11 @@ class AgentsApiDeps:
     # GET right after the answer sees the change (as the users routes do).
     read_your_writes_s: float = 3.0
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # The read model as command routes wait on it: schema ``agents``, the projector's types.
+    read_model_view: ReadModelView = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.read_model_view = ReadModelView(SCHEMA, APPLIES, wait_s=self.read_your_writes_s)
 
     @staticmethod
     def read_your_writes_from_env(env: Mapping[str, str] = os.environ) -> float:

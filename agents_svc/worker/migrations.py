@@ -2,12 +2,15 @@
 
 Applied by the agents projector at start (and usable by tests): every statement is
 ``IF NOT EXISTS``, and an advisory lock keeps two processes starting at once from racing on
-the catalog. Only the projector writes these tables; the edge reads them.
+the catalog. Only the projector writes these tables; the edge reads them (and waits on
+``agents.applied_commands``, the count of each command's events applied so far).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from streams.readmodel_applied import applied_commands_ddl
 
 SCHEMA = "agents"
 # Any constant shared by every process that migrates this schema.
@@ -155,7 +158,10 @@ _INDEXES: tuple[str, ...] = (
     "CREATE INDEX IF NOT EXISTS messages_created ON agents.messages (created_at)",
 )
 
-STATEMENTS: tuple[str, ...] = (*_TABLES, *_INDEXES)
+# Which commands' events the projector has applied (the edge's read-your-writes waits on it).
+_APPLIED = (applied_commands_ddl(SCHEMA),)
+
+STATEMENTS: tuple[str, ...] = (*_TABLES, *_INDEXES, *_APPLIED)
 
 
 async def migrate(pool: Any) -> None:

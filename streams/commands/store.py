@@ -61,7 +61,7 @@ class CommandRecords:
     ) -> None:
         """Record a reply (idempotent: every replica writes the same value)."""
         value = {**reply.to_data(), "actor": actor, "reply_id": reply_id}
-        if caused:
+        if caused.causationid is not None or caused.by_type:
             value["caused"] = caused_to_json(caused)
         await self.redis.set(record_key(reply.command_id), orjson.dumps(value), ex=self.ttl_s)
 

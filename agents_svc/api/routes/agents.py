@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from aiohttp import web
 
-from agents_svc.api.deps import AgentsApiDeps, agents_of
+from agents_svc.api.deps import agents_of
 from agents_svc.api.readmodel.agents_read_model import AgentQuery
-from agents_svc.api.routes.command_sending import PENDING, ask, respond, succeeded
+from agents_svc.api.routes.command_sending import PENDING, run_agents_command
 from agents_svc.api.routes.query_params import (
     PAGE_QUERY,
     InvalidQuery,
@@ -24,7 +23,6 @@ from agents_svc.api.routes.read_model_responses import (
     not_found_problem,
     view_response,
 )
-from agents_svc.api.routes.read_your_writes import newer_or_equal, settle
 from agents_svc.api.routes.request_schemas import CREATE_AGENT, UPDATE_AGENT
 from streams.http.access import requires
 from streams.http.body import accepts, json_body
@@ -45,27 +43,6 @@ def agent_missing(agent_id: str) -> web.Response:
     return not_found_problem("agent", "agent_not_found", agent_id)
 
 
-def shows_change(view: dict[str, Any] | None, resource: dict[str, Any] | None) -> bool:
-    """Whether the read model shows a change the reply describes (or a later one)."""
-    if view is None:
-        return False
-    if resource is None:
-        return True
-    same = all(view.get(k) == resource[k] for k in (*_SETTINGS, "status") if k in resource)
-    return same or newer_or_equal(view, resource)
-
-
-async def await_agent(
-    agents: AgentsApiDeps, agent_id: str, resource: dict[str, Any] | None
-) -> None:
-    """Wait (briefly) until the read model shows the agent as the reply does."""
-
-    async def shown() -> bool:
-        return shows_change(await agents.read_model.agent(agent_id), resource)
-
-    await settle(shown, agents.read_your_writes_s)
-
-
 @documented(
     tag="agents",
     responses={201: "The new agent", 409: "A live agent of the project has this name", **PENDING},
@@ -74,7 +51,7 @@ async def await_agent(
 @accepts(CREATE_AGENT)
 async def create_agent(request: web.Request) -> web.Response:
     """Register an agent in a project (then issue it a key to connect)."""
-    agents, body = agents_of(request), json_body(request)
+    body = json_body(request)
     agent_id = str(uuid.uuid4())
     data = {
         "agent_id": agent_id,
@@ -86,11 +63,9 @@ async def create_agent(request: web.Request) -> web.Response:
         "model_settings": body.get("model_settings", {}),
         "created_by": require_principal(request).sub,
     }
-    outcome = await ask(request, "CreateAgent", data)
-    reply = succeeded(outcome)
-    if reply is not None:
-        await await_agent(agents, agent_id, None)
-    return respond(outcome, created_status=201, location=f"/api/agents/{agent_id}")
+    return await run_agents_command(
+        request, "CreateAgent", data, created_status=201, location=f"/api/agents/{agent_id}"
+    )
 
 
 @documented(
@@ -146,11 +121,7 @@ async def update_agent(request: web.Request) -> web.Response:
     body = json_body(request)
     changes = {k: body[k] for k in _SETTINGS if k in body}
     data = {"agent_id": agent_id, "changes": changes, "updated_by": require_principal(request).sub}
-    outcome = await ask(request, "UpdateAgent", data)
-    reply = succeeded(outcome)
-    if reply is not None:
-        await await_agent(agents_of(request), agent_id, reply.resource)
-    return respond(outcome)
+    return await run_agents_command(request, "UpdateAgent", data)
 
 
 @documented(
@@ -168,15 +139,7 @@ async def delete_agent(request: web.Request) -> web.Response:
     agent_id = agent_param(request)
     reason = (request.query.get("reason") or "").strip() or None
     data = {"agent_id": agent_id, "deleted_by": require_principal(request).sub, "reason": reason}
-    outcome = await ask(request, "DeleteAgent", data)
-    if succeeded(outcome) is not None:
-        agents = agents_of(request)
-
-        async def gone() -> bool:
-            return await agents.read_model.agent(agent_id) is None
-
-        await settle(gone, agents.read_your_writes_s)
-    return respond(outcome)
+    return await run_agents_command(request, "DeleteAgent", data)
 
 
 @documented(tag="agents", responses={200: "The agent, draining", 404: "No such agent", **PENDING})
@@ -185,8 +148,4 @@ async def drain_agent(request: web.Request) -> web.Response:
     """Drain an agent: it finishes its running tasks and takes no new ones."""
     agent_id = agent_param(request)
     data = {"agent_id": agent_id, "by": require_principal(request).sub}
-    outcome = await ask(request, "DrainAgent", data)
-    reply = succeeded(outcome)
-    if reply is not None:
-        await await_agent(agents_of(request), agent_id, reply.resource)
-    return respond(outcome)
+    return await run_agents_command(request, "DrainAgent", data)

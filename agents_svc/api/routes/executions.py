@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
+import topics
 from agents_svc.api.deps import AgentsApiDeps, agents_of
 from agents_svc.api.readmodel.agents_read_model import ExecutionQuery
-from agents_svc.api.routes.command_sending import PENDING, ask, respond, succeeded
+from agents_svc.api.routes.command_sending import PENDING, SUBJECT
 from agents_svc.api.routes.query_params import (
     PAGE_QUERY,
     InvalidQuery,
@@ -22,15 +21,16 @@ from agents_svc.api.routes.read_model_responses import (
     not_found_problem,
     view_response,
 )
-from agents_svc.api.routes.read_your_writes import newer_or_equal, settle
 from agents_svc.api.routes.request_schemas import REASON
 from streams.commands import Completed, Outcome
 from streams.http.access import requires
 from streams.http.body import accepts, json_body
-from streams.http.commands import COMMAND_ID_HEADER
+from streams.http.command_route import wait_for_read_model
+from streams.http.commands import COMMAND_ID_HEADER, outcome_response, send_command
 from streams.http.openapi import QueryParam, documented
 from streams.http.principal import require_principal
 from streams.http.problem import problem
+from streams.readmodel_pool import ReadModelUnavailable
 
 EXECUTION_STATUSES = ("running", "paused", "completed", "failed", "cancelled")
 TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})
@@ -91,43 +91,31 @@ async def _control(request: web.Request, type_name: str) -> web.Response:
         "by": require_principal(request).sub,
         "reason": json_body(request).get("reason"),
     }
-    outcome = await ask(request, type_name, data)
+    outcome = await send_command(request, topics.AGENT_COMMANDS, type_name, SUBJECT, data)
+    if isinstance(outcome, web.Response):
+        return outcome  # not sent: a problem, nothing to wait for
+    # The reply decides first: a refusal may mean "finished", which only the read model knows.
     finished = await _finished_instead(agents, execution_id, outcome)
     if finished is not None:
         return finished
-    reply = succeeded(outcome)
-    if reply is not None:
-
-        async def shown() -> bool:
-            view = await agents.read_model.execution(execution_id)
-            if view is None or reply.resource is None:
-                return view is not None
-            return view["status"] == reply.resource.get("status") or newer_or_equal(
-                view, reply.resource
-            )
-
-        await settle(shown, agents.read_your_writes_s)
-    return respond(outcome)
+    if isinstance(outcome, Completed) and outcome.reply.status == "succeeded":
+        await wait_for_read_model(request, agents.read_model_view, outcome)
+    return outcome_response(outcome, created_status=200)
 
 
 async def _finished_instead(
-    agents: AgentsApiDeps, execution_id: str, outcome: Outcome | web.Response
+    agents: AgentsApiDeps, execution_id: str, outcome: Outcome
 ) -> web.Response | None:
     """409 with its state for an execution that finished, which the scheduler has forgotten."""
     if not isinstance(outcome, Completed) or outcome.reply.error is None:
         return None
     if outcome.reply.error.code != "execution_not_found":
         return None
-    seen: list[dict[str, Any] | None] = []
-
-    async def settled() -> bool:
-        # The scheduler forgot it on finishing: the read model may still be catching up.
+    try:
+        # Looked at once: nothing names the command that finished it, so none to wait on.
         view = await agents.read_model.execution(execution_id)
-        seen.append(view)
-        return view is None or view["status"] in TERMINAL_STATUSES
-
-    await settle(settled, agents.read_your_writes_s)
-    view = seen[-1] if seen else None
+    except ReadModelUnavailable:
+        return None  # cannot tell: the scheduler's 404 stands
     if view is None or view["status"] not in TERMINAL_STATUSES:
         return None
     response = problem(

@@ -14,9 +14,8 @@ from aiohttp import web
 from agents_svc.api.deps import AgentsApiDeps, agents_of
 from agents_svc.api.readmodel.agents_read_model import AgentKeyRecord, AgentsReadModel
 from agents_svc.api.routes.agents import agent_missing, agent_param
-from agents_svc.api.routes.command_sending import PENDING, ask, respond, succeeded
+from agents_svc.api.routes.command_sending import PENDING, run_agents_command
 from agents_svc.api.routes.read_model_responses import not_found_problem, not_ready
-from agents_svc.api.routes.read_your_writes import settle
 from agents_svc.domain.agent_keys import (
     MalformedAgentKey,
     MintedAgentKey,
@@ -25,9 +24,9 @@ from agents_svc.domain.agent_keys import (
     parse_agent_key,
     secret_matches,
 )
-from streams.commands import Pending
+from streams.commands import Completed, Outcome, Pending
 from streams.http.access import requires
-from streams.http.commands import COMMAND_ID_HEADER, status_url
+from streams.http.commands import COMMAND_ID_HEADER, outcome_response, status_url
 from streams.http.openapi import documented
 from streams.http.principal import require_principal
 from streams.http.problem import problem
@@ -68,7 +67,7 @@ def _shown(resource: dict[str, Any], minted: MintedAgentKey) -> dict[str, Any]:
 
 def _pending_with_key(outcome: Pending, minted: MintedAgentKey) -> web.Response:
     # The scheduler may still store the key: its secret must not be lost meanwhile.
-    accepted = respond(outcome)
+    accepted = outcome_response(outcome)
     body = {
         "command_id": outcome.command_id,
         "status": "pending",
@@ -105,21 +104,21 @@ async def issue_agent_key(request: web.Request) -> web.Response:
         "secret_hash": minted.secret_hash,
         "issued_by": require_principal(request).sub,
     }
-    outcome = await ask(request, "IssueAgentKey", data)
-    if isinstance(outcome, Pending):
-        return _pending_with_key(outcome, minted)
-    reply = succeeded(outcome)
-    if reply is None or reply.resource is None:
-        return respond(outcome)
 
-    async def usable() -> bool:
-        return await agents.read_model.agent_key(minted.key_id) is not None
+    def answer(outcome: Outcome) -> web.Response:
+        # Looked at after the wait: the secret is shown once, with the key usable by then.
+        if isinstance(outcome, Pending):
+            return _pending_with_key(outcome, minted)
+        reply = outcome.reply if isinstance(outcome, Completed) else None
+        if reply is None or reply.status != "succeeded" or reply.resource is None:
+            return outcome_response(outcome, created_status=200)
+        body = _shown(reply.resource, minted)
+        response = web.json_response(body, status=201, headers=_NO_STORE)
+        response.headers["Location"] = f"/api/agents/{agent_id}/keys/{minted.key_id}"
+        response.headers[COMMAND_ID_HEADER] = reply.command_id
+        return response
 
-    await settle(usable, agents.read_your_writes_s)
-    response = web.json_response(_shown(reply.resource, minted), status=201, headers=_NO_STORE)
-    response.headers["Location"] = f"/api/agents/{agent_id}/keys/{minted.key_id}"
-    response.headers[COMMAND_ID_HEADER] = reply.command_id
-    return response
+    return await run_agents_command(request, "IssueAgentKey", data, answer=answer)
 
 
 @documented(
@@ -144,20 +143,12 @@ async def list_agent_keys(request: web.Request) -> web.Response:
 @requires("agents:update")
 async def revoke_agent_key(request: web.Request) -> web.Response:
     """Revoke an agent key: new connections with it are refused."""
-    agents, agent_id = agents_of(request), agent_param(request)
+    agent_id = agent_param(request)
     key_id = request.match_info["key_id"]
     if not is_key_id(key_id):
         return not_found_problem("agent key", "key_not_found", key_id)
     data = {"agent_id": agent_id, "key_id": key_id, "revoked_by": require_principal(request).sub}
-    outcome = await ask(request, "RevokeAgentKey", data)
-    if succeeded(outcome) is not None:
-
-        async def revoked() -> bool:
-            found = await agents.read_model.agent_key(key_id)
-            return found is not None and found.revoked_at is not None
-
-        await settle(revoked, agents.read_your_writes_s)
-    return respond(outcome)
+    return await run_agents_command(request, "RevokeAgentKey", data)
 
 
 def key_problem(detail: str) -> web.Response:

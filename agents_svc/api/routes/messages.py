@@ -7,7 +7,7 @@ import uuid
 from aiohttp import web
 
 from agents_svc.api.routes.agents import agent_param
-from agents_svc.api.routes.command_sending import PENDING, ask, respond
+from agents_svc.api.routes.command_sending import PENDING, run_agents_command
 from agents_svc.api.routes.request_schemas import BROADCAST, DIRECT_MESSAGE
 from streams.http.access import requires
 from streams.http.body import accepts, json_body
@@ -35,7 +35,7 @@ async def broadcast(request: web.Request) -> web.Response:
         "project_id": body.get("project_id"),
         "body": body["body"],
     }
-    return respond(await ask(request, "BroadcastMessage", data), created_status=201)
+    return await run_agents_command(request, "BroadcastMessage", data, created_status=201)
 
 
 @documented(
@@ -57,4 +57,4 @@ async def send_direct(request: web.Request) -> web.Response:
         "to_agent_id": agent_param(request),
         "body": json_body(request)["body"],
     }
-    return respond(await ask(request, "SendDirectMessage", data), created_status=201)
+    return await run_agents_command(request, "SendDirectMessage", data, created_status=201)

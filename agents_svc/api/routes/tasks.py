@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from aiohttp import web
 
-from agents_svc.api.deps import AgentsApiDeps, agents_of
+from agents_svc.api.deps import agents_of
 from agents_svc.api.readmodel.agents_read_model import TaskQuery
-from agents_svc.api.routes.command_sending import PENDING, ask, respond, succeeded
+from agents_svc.api.routes.command_sending import PENDING, run_agents_command
 from agents_svc.api.routes.query_params import (
     PAGE_QUERY,
     InvalidQuery,
@@ -25,7 +24,6 @@ from agents_svc.api.routes.read_model_responses import (
     not_found_problem,
     view_response,
 )
-from agents_svc.api.routes.read_your_writes import settle
 from agents_svc.api.routes.request_schemas import ASSIGN_TASK, REASON, REDISTRIBUTE, SUBMIT_TASK
 from streams.http.access import requires
 from streams.http.body import accepts, json_body
@@ -34,28 +32,8 @@ from streams.http.principal import require_principal
 
 TASK_STATUSES = ("pending", "assigned", "running", "completed", "failed", "cancelled")
 DEFAULTS = {"priority": 5, "max_attempts": 3, "backoff_s": 1, "timeout_s": 300}
-# How far along a task is, to tell whether the read model caught up with a reply.
-_RANK = {"pending": 0, "assigned": 1, "running": 2, "completed": 3, "failed": 3, "cancelled": 3}
 _UUID_QUERY = {"type": "string", "format": "uuid"}
 _TIME_QUERY = {"type": "string", "format": "date-time"}
-
-
-def caught_up(view: dict[str, Any] | None, resource: dict[str, Any] | None) -> bool:
-    """Whether the read model shows the task as far along as the reply (or further)."""
-    if view is None:
-        return False
-    if resource is None or view["status"] in ("completed", "failed", "cancelled"):
-        return True
-    ours = (view.get("attempt", 0), _RANK.get(view["status"], 0))
-    theirs = (resource.get("attempt", 0), _RANK.get(resource.get("status", ""), 0))
-    return ours >= theirs
-
-
-async def _await_task(agents: AgentsApiDeps, task_id: str, resource: dict[str, Any] | None) -> None:
-    async def shown() -> bool:
-        return caught_up(await agents.read_model.task(task_id), resource)
-
-    await settle(shown, agents.read_your_writes_s)
 
 
 @documented(
@@ -70,7 +48,7 @@ async def _await_task(agents: AgentsApiDeps, task_id: str, resource: dict[str, A
 @accepts(SUBMIT_TASK)
 async def submit_task(request: web.Request) -> web.Response:
     """Submit a task; the scheduler assigns it to the least-loaded capable agent."""
-    agents, body = agents_of(request), json_body(request)
+    body = json_body(request)
     task_id = str(uuid.uuid4())
     data = {
         "task_id": task_id,
@@ -80,10 +58,9 @@ async def submit_task(request: web.Request) -> web.Response:
         **{name: body.get(name, default) for name, default in DEFAULTS.items()},
         "submitted_by": require_principal(request).sub,
     }
-    outcome = await ask(request, "SubmitTask", data)
-    if succeeded(outcome) is not None:
-        await _await_task(agents, task_id, None)
-    return respond(outcome, created_status=201, location=f"/api/tasks/{task_id}")
+    return await run_agents_command(
+        request, "SubmitTask", data, created_status=201, location=f"/api/tasks/{task_id}"
+    )
 
 
 @documented(
@@ -154,11 +131,7 @@ async def assign_task(request: web.Request) -> web.Response:
         "agent_id": str(uuid.UUID(json_body(request)["agent_id"])),
         "by": require_principal(request).sub,
     }
-    outcome = await ask(request, "AssignTask", data)
-    reply = succeeded(outcome)
-    if reply is not None:
-        await _await_task(agents_of(request), task_id, reply.resource)
-    return respond(outcome)
+    return await run_agents_command(request, "AssignTask", data)
 
 
 @documented(
@@ -175,11 +148,7 @@ async def cancel_task(request: web.Request) -> web.Response:
         "by": require_principal(request).sub,
         "reason": json_body(request).get("reason"),
     }
-    outcome = await ask(request, "CancelTask", data)
-    reply = succeeded(outcome)
-    if reply is not None:
-        await _await_task(agents_of(request), task_id, reply.resource)
-    return respond(outcome)
+    return await run_agents_command(request, "CancelTask", data)
 
 
 @documented(
@@ -198,4 +167,4 @@ async def redistribute_tasks(request: web.Request) -> web.Response:
         "capability": body.get("capability"),
         "by": require_principal(request).sub,
     }
-    return respond(await ask(request, "RedistributeTasks", data))
+    return await run_agents_command(request, "RedistributeTasks", data)

@@ -6,9 +6,9 @@ import uuid
 
 from aiohttp import web
 
-from agents_svc.api.deps import AgentsApiDeps, agents_of
+from agents_svc.api.deps import agents_of
 from agents_svc.api.readmodel.agents_read_model import WorkflowQuery
-from agents_svc.api.routes.command_sending import PENDING, ask, respond, succeeded
+from agents_svc.api.routes.command_sending import PENDING, run_agents_command
 from agents_svc.api.routes.query_params import (
     PAGE_QUERY,
     InvalidQuery,
@@ -21,7 +21,6 @@ from agents_svc.api.routes.read_model_responses import (
     not_found_problem,
     view_response,
 )
-from agents_svc.api.routes.read_your_writes import settle
 from agents_svc.api.routes.request_schemas import DEFINE_WORKFLOW, EXECUTE_WORKFLOW
 from agents_svc.api.routes.workflow_bodies import BODY_TYPES, accepts_document, document_body
 from streams.http.access import requires
@@ -37,7 +36,7 @@ def _missing(workflow_id: str) -> web.Response:
 
 
 async def _define(request: web.Request, workflow_id: str, created_status: int) -> web.Response:
-    agents, body = agents_of(request), document_body(request)
+    body = document_body(request)
     data = {
         "workflow_id": workflow_id,
         "project_id": body["project_id"],
@@ -45,19 +44,10 @@ async def _define(request: web.Request, workflow_id: str, created_status: int) -
         "definition": body["definition"],
         "defined_by": require_principal(request).sub,
     }
-    outcome = await ask(request, "DefineWorkflow", data)
-    reply = succeeded(outcome)
-    if reply is not None:
-        await _await_version(agents, workflow_id, (reply.resource or {}).get("version"))
-    return respond(outcome, created_status=created_status, location=f"/api/workflows/{workflow_id}")
-
-
-async def _await_version(agents: AgentsApiDeps, workflow_id: str, version: int | None) -> None:
-    async def shown() -> bool:
-        found = await agents.read_model.workflow(workflow_id)
-        return found is not None and (version is None or found["version"] >= version)
-
-    await settle(shown, agents.read_your_writes_s)
+    location = f"/api/workflows/{workflow_id}"
+    return await run_agents_command(
+        request, "DefineWorkflow", data, created_status=created_status, location=location
+    )
 
 
 @documented(
@@ -142,7 +132,7 @@ async def get_workflow(request: web.Request) -> web.Response:
 @accepts(EXECUTE_WORKFLOW, optional=True)
 async def execute_workflow(request: web.Request) -> web.Response:
     """Run a workflow (its latest version unless given) with a context."""
-    agents, body = agents_of(request), json_body(request)
+    body = json_body(request)
     execution_id = str(uuid.uuid4())
     data = {
         "execution_id": execution_id,
@@ -151,11 +141,7 @@ async def execute_workflow(request: web.Request) -> web.Response:
         "context": body.get("context", {}),
         "started_by": require_principal(request).sub,
     }
-    outcome = await ask(request, "ExecuteWorkflow", data)
-    if succeeded(outcome) is not None:
-
-        async def shown() -> bool:
-            return await agents.read_model.execution(execution_id) is not None
-
-        await settle(shown, agents.read_your_writes_s)
-    return respond(outcome, created_status=201, location=f"/api/executions/{execution_id}")
+    location = f"/api/executions/{execution_id}"
+    return await run_agents_command(
+        request, "ExecuteWorkflow", data, created_status=201, location=location
+    )

@@ -3,7 +3,10 @@
 Idempotent by event id: a batch's ids go into ``agents.processed_events`` in the same
 transaction as its row changes, and only the ids that were not there yet are applied (a
 second copy inside one batch counts as a duplicate too), so a redelivered or replayed event
-changes nothing twice. Rows take their times from the events' ``time``.
+changes nothing twice. Rows take their times from the events' ``time``. The same
+transaction counts the newly applied events per causationid (``record_applied``), which is
+what a route waits on after a command (read-your-writes); ``APPLIES`` says which event
+types that count covers, for the routes' ``ReadModelView``.
 
 Throughput: an applier only builds statements (``agent_statements``, ``work_statements``);
 ``apply_batch`` runs them as prepared statements (``prepared_statements``) bound
@@ -34,15 +37,18 @@ from datetime import datetime
 import aiopg
 
 import topics
-from agents_svc.worker.migrations import migrate
+from agents_svc.worker.migrations import SCHEMA, migrate
 from agents_svc.worker.projector import agent_statements, prepared_statements, work_statements
 from agents_svc.worker.projector.agent_statements import Apply, Statement
 from streams.context import HandlerContext
 from streams.envelope import Envelope
+from streams.readmodel_applied import record_applied
 from streams.readmodel_pool import ProjectorPool
 
 APPLIERS: dict[str, Apply] = {**agent_statements.APPLIERS, **work_statements.APPLIERS}
 TOPIC = topics.AGENT_EVENTS.name
+# Topic -> the event types this read model applies: what a route waits for after a command.
+APPLIES: dict[str, frozenset[str]] = {TOPIC: frozenset(APPLIERS)}
 # Statements per round trip: big enough to amortize it, small enough to keep a query sane.
 DEFAULT_CHUNK = 200
 
@@ -83,21 +89,23 @@ class Projector(ProjectorPool):
                 (ids, TOPIC),
             )
             fresh = {row[0] for row in await cur.fetchall()}
-            applied = 0
+            applied: list[Envelope] = []
             statements: list[Statement] = []
             for event in known:
                 if event.id not in fresh:
                     continue
                 fresh.discard(event.id)  # a later copy in this batch is a duplicate
                 statements.extend(APPLIERS[event.type](event.data, _moment(event.time)))
-                applied += 1
+                applied.append(event)
             ready = await prepared_statements.prepared_names(cur) if statements else set()
             for chunk in _chunks(statements, self.chunk):
                 await cur.execute(b";\n".join(prepared_statements.bind(cur, chunk, ready)))
-        skipped = len(known) - applied
+            # Only what this batch applied: a skipped duplicate was counted the first time.
+            await record_applied(cur, SCHEMA, applied)
+        skipped = len(known) - len(applied)
         if skipped:
             log.info("events already projected", extra={"skipped": skipped})
-        return applied
+        return len(applied)
 
 
 def _moment(text: str) -> datetime:

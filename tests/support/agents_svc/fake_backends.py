@@ -1,9 +1,17 @@
-"""An in-memory agents read model and a scheduler stand-in answering the HTTP commands."""
+"""An in-memory agents read model: the projector's tables as dicts, queried like Postgres.
+
+Rows hold what ``agents_svc/worker/migrations.py`` stores (datetimes, parsed JSON); the
+queries filter and order them as ``PgAgentsReadModel`` does and map them to views with the
+same ``row_views`` mappers and ``page_of``, so both answer alike (the contract suite in
+tests/integration/test_agents_readmodel_contract.py holds them to it). Rows are written by
+``InMemoryAgentsProjector`` from agent-events, as the real projector writes Postgres.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from agents_svc.api.readmodel.agents_read_model import (
@@ -13,283 +21,255 @@ from agents_svc.api.readmodel.agents_read_model import (
     TaskQuery,
     WorkflowQuery,
 )
-from agents_svc.api.readmodel.paging import Page, encode_cursor
-from streams.commands import Reply, ReplyError
-from streams.envelope import Envelope
+from agents_svc.api.readmodel.paging import Page, page_of
+from agents_svc.api.readmodel.row_views import (
+    agent_from_row,
+    execution_from_row,
+    key_from_row,
+    task_from_row,
+    workflow_from_row,
+)
 from streams.readmodel_pool import ReadModelUnavailable
 
-T0 = datetime(2026, 3, 1, tzinfo=UTC)
+Row = dict[str, Any]
+# Each view's columns, in the order of row_views' *_COLUMNS (in_flight is derived).
+_AGENT = [
+    "id",
+    "project_id",
+    "name",
+    "capabilities",
+    "capacity",
+    "labels",
+    "model_settings",
+    "status",
+    "in_flight",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "last_seen_at",
+]
+_WORKFLOW = [
+    "id",
+    "project_id",
+    "name",
+    "version",
+    "definition",
+    "defined_by",
+    "created_at",
+    "updated_at",
+]
+_EXECUTION = [
+    "id",
+    "workflow_id",
+    "workflow_version",
+    "project_id",
+    "status",
+    "context",
+    "steps",
+    "started_by",
+    "created_at",
+    "updated_at",
+    "finished_at",
+]
+_TASK = [
+    "id",
+    "project_id",
+    "capabilities",
+    "input",
+    "priority",
+    "status",
+    "agent_id",
+    "attempt",
+    "failures",
+    "max_attempts",
+    "progress",
+    "output",
+    "error",
+    "execution_id",
+    "step_id",
+    "submitted_by",
+    "created_at",
+    "assigned_at",
+    "started_at",
+    "finished_at",
+]
+_KEY = ["key_id", "agent_id", "secret_hash", "created_at", "revoked_at"]
 
 
-def _page(items: list[dict[str, Any]], limit: int, after: tuple[str, str] | None) -> Page:
-    ordered = sorted(items, key=lambda v: (v["created_at"], v["id"]))
+def _row(row: Row, columns: list[str]) -> tuple[Any, ...]:
+    return tuple(row[c] for c in columns)
+
+
+def _ordered(
+    rows: Iterable[Row], after: tuple[str, str] | None, keep: Callable[[Row], bool]
+) -> list[Row]:
+    """Rows ``keep`` accepts, past the cursor, in (created_at, id) order."""
+    chosen = [r for r in rows if keep(r)]
     if after is not None:
-        ordered = [v for v in ordered if (v["created_at"], v["id"]) > (after[0], after[1])]
-    shown = ordered[:limit]
-    if len(ordered) <= limit:
-        return Page(shown, None)
-    last = shown[-1]
-    return Page(shown, encode_cursor(datetime.fromisoformat(last["created_at"]), last["id"]))
+        at, row_id = datetime.fromisoformat(after[0]), after[1]
+        chosen = [r for r in chosen if (r["created_at"], str(r["id"])) > (at, row_id)]
+    return sorted(chosen, key=lambda r: (r["created_at"], str(r["id"])))
+
+
+def _page(rows: list[Row], limit: int, columns: list[str], view: Callable[..., Any]) -> Page:
+    at = columns.index("created_at")
+    tuples = [_row(r, columns) for r in rows[: limit + 1]]
+    return page_of(tuples, limit, view, lambda t: (t[at], str(t[0])))
+
+
+def _contains(text: str, query: str | None) -> bool:
+    return query is None or query.strip().lower() in text.lower()
 
 
 @dataclass
 class FakeAgentsReadModel:
-    """The read model as dicts of views; ``unavailable`` makes every query fail."""
+    """The read model's tables as dicts of rows; ``unavailable`` makes every query fail."""
 
-    agents_by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
-    keys: dict[str, AgentKeyRecord] = field(default_factory=dict)
-    workflows_by_id: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    executions_by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
-    tasks_by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+    agents_by_id: dict[str, Row] = field(default_factory=dict)
+    keys: dict[str, Row] = field(default_factory=dict)
+    workflows_by_id: dict[str, Row] = field(default_factory=dict)
+    workflow_versions: dict[tuple[str, int], Row] = field(default_factory=dict)
+    executions_by_id: dict[str, Row] = field(default_factory=dict)
+    tasks_by_id: dict[str, Row] = field(default_factory=dict)
+    messages_by_id: dict[str, Row] = field(default_factory=dict)
     unavailable: bool = False
 
     def _check(self) -> None:
         if self.unavailable:
             raise ReadModelUnavailable("down")
 
+    def _agent_row(self, agent: Row) -> Row:
+        busy = sum(
+            1
+            for t in self.tasks_by_id.values()
+            if t["agent_id"] == agent["id"] and t["status"] in ("assigned", "running")
+        )
+        return {**agent, "in_flight": busy}
+
     async def agents(self, query: AgentQuery) -> Page:
+        """Live agents in creation order, keyset-paged."""
         self._check()
-        found = [
-            a
-            for a in self.agents_by_id.values()
-            if query.project_id in (None, a["project_id"]) and query.status in (None, a["status"])
-        ]
-        return _page(found, query.limit, query.after)
+
+        def keep(a: Row) -> bool:
+            return (
+                a["deleted_at"] is None
+                and query.project_id in (None, a["project_id"])
+                and query.status in (None, a["status"])
+                and (query.capability is None or query.capability in a["capabilities"])
+                and _contains(a["name"], query.name)
+            )
+
+        rows = _ordered(self.agents_by_id.values(), query.after, keep)
+        return _page([self._agent_row(a) for a in rows], query.limit, _AGENT, agent_from_row)
 
     async def agent(self, agent_id: str) -> dict[str, Any] | None:
+        """A live agent's view; None when unknown or deleted."""
         self._check()
-        return self.agents_by_id.get(agent_id)
+        agent = self.agents_by_id.get(agent_id)
+        if agent is None or agent["deleted_at"] is not None:
+            return None
+        return agent_from_row(_row(self._agent_row(agent), _AGENT))
 
     async def agent_key(self, key_id: str) -> AgentKeyRecord | None:
+        """A key by id, with its agent (name, project, deleted or not)."""
         self._check()
-        return self.keys.get(key_id)
+        key = self.keys.get(key_id)
+        if key is None:
+            return None
+        agent = self.agents_by_id.get(key["agent_id"])
+        return AgentKeyRecord(
+            key_id=key["key_id"],
+            agent_id=key["agent_id"],
+            secret_hash=key["secret_hash"],
+            created_at=key["created_at"],
+            revoked_at=key["revoked_at"],
+            agent_name=agent["name"] if agent else None,
+            project_id=agent["project_id"] if agent else None,
+            agent_deleted=bool(agent and agent["deleted_at"] is not None),
+        )
 
     async def agent_keys(self, agent_id: str) -> list[dict[str, Any]]:
+        """An agent's keys, oldest first (revoked ones too)."""
         self._check()
-        return [k.view() for k in self.keys.values() if k.agent_id == agent_id]
+        mine = [k for k in self.keys.values() if k["agent_id"] == agent_id]
+        mine.sort(key=lambda k: (k["created_at"], k["key_id"]))
+        return [key_from_row(_row(k, _KEY)) for k in mine]
 
     async def workflows(self, query: WorkflowQuery) -> Page:
+        """Workflows (latest versions) in creation order."""
         self._check()
-        return _page([v[-1] for v in self.workflows_by_id.values()], query.limit, query.after)
+
+        def keep(w: Row) -> bool:
+            return query.project_id in (None, w["project_id"]) and _contains(w["name"], query.name)
+
+        rows = _ordered(self.workflows_by_id.values(), query.after, keep)
+        return _page(rows, query.limit, _WORKFLOW, workflow_from_row)
 
     async def workflow(self, workflow_id: str, version: int | None = None) -> dict[str, Any] | None:
+        """A workflow at its latest version, or at ``version``."""
         self._check()
-        versions = self.workflows_by_id.get(workflow_id, [])
+        latest = self.workflows_by_id.get(workflow_id)
+        if latest is None:
+            return None
         if version is None:
-            return versions[-1] if versions else None
-        return next((v for v in versions if v["version"] == version), None)
+            return workflow_from_row(_row(latest, _WORKFLOW))
+        kept = self.workflow_versions.get((workflow_id, version))
+        if kept is None:
+            return None
+        return workflow_from_row(
+            (
+                latest["id"],
+                latest["project_id"],
+                kept["name"],
+                version,
+                kept["definition"],
+                kept["defined_by"],
+                latest["created_at"],
+                kept["defined_at"],
+            )
+        )
 
     async def executions(self, query: ExecutionQuery) -> Page:
+        """Executions in creation order."""
         self._check()
-        return _page(list(self.executions_by_id.values()), query.limit, query.after)
+
+        def keep(e: Row) -> bool:
+            return (
+                query.workflow_id in (None, e["workflow_id"])
+                and query.status in (None, e["status"])
+                and query.project_id in (None, e["project_id"])
+            )
+
+        rows = _ordered(self.executions_by_id.values(), query.after, keep)
+        return _page(rows, query.limit, _EXECUTION, execution_from_row)
 
     async def execution(self, execution_id: str) -> dict[str, Any] | None:
+        """One execution with its steps."""
         self._check()
-        return self.executions_by_id.get(execution_id)
+        found = self.executions_by_id.get(execution_id)
+        return execution_from_row(_row(found, _EXECUTION)) if found else None
 
     async def tasks(self, query: TaskQuery) -> Page:
+        """Tasks in creation order."""
         self._check()
-        found = [t for t in self.tasks_by_id.values() if query.status in (None, t["status"])]
-        return _page(found, query.limit, query.after)
+
+        def keep(t: Row) -> bool:
+            before, since = query.created_before, query.created_after
+            return (
+                query.status in (None, t["status"])
+                and query.agent_id in (None, t["agent_id"])
+                and query.project_id in (None, t["project_id"])
+                and query.execution_id in (None, t["execution_id"])
+                and (query.capability is None or query.capability in t["capabilities"])
+                and (before is None or t["created_at"] < before)
+                and (since is None or t["created_at"] > since)
+            )
+
+        rows = _ordered(self.tasks_by_id.values(), query.after, keep)
+        return _page(rows, query.limit, _TASK, task_from_row)
 
     async def task(self, task_id: str) -> dict[str, Any] | None:
+        """One task."""
         self._check()
-        return self.tasks_by_id.get(task_id)
-
-
-class FakeScheduler:
-    """Answers agents commands as the design says (the happy paths and a few refusals)."""
-
-    def __init__(self, read_model: FakeAgentsReadModel) -> None:
-        self.rm = read_model
-        self.clock = 0
-
-    def _now(self) -> str:
-        self.clock += 1
-        return T0.replace(second=self.clock % 60, minute=self.clock // 60).isoformat()
-
-    def answer(self, env: Envelope) -> Reply | None:
-        """The reply to a command (None for unknown types: left pending)."""
-        handler = getattr(self, f"_{env.type}", None)
-        if handler is None:
-            return None
-        out = handler(env.data)
-        if isinstance(out, Reply):
-            return Reply(env.id, env.type, out.status, out.http_status, out.resource, out.error)
-        status, resource = out
-        return Reply(env.id, env.type, "succeeded", status, resource)
-
-    @staticmethod
-    def _no(status: int, code: str, field: str | None = None) -> Reply:
-        return Reply("x", "x", "rejected", status, None, ReplyError(code, code, field))
-
-    def _CreateAgent(self, d: dict[str, Any]) -> Any:
-        taken = any(
-            a["project_id"] == d["project_id"] and a["name"].lower() == d["name"].lower()
-            for a in self.rm.agents_by_id.values()
-        )
-        if taken:
-            return self._no(409, "agent_name_taken", "name")
-        now = self._now()
-        view = {
-            "id": d["agent_id"],
-            **{
-                k: d[k]
-                for k in (
-                    "project_id",
-                    "name",
-                    "capabilities",
-                    "capacity",
-                    "labels",
-                    "model_settings",
-                )
-            },
-            "status": "registered",
-            "in_flight": 0,
-            "created_by": d["created_by"],
-            "created_at": now,
-            "updated_at": now,
-            "last_seen_at": None,
-        }
-        self.rm.agents_by_id[d["agent_id"]] = view
-        return 201, view
-
-    def _UpdateAgent(self, d: dict[str, Any]) -> Any:
-        agent = self.rm.agents_by_id.get(d["agent_id"])
-        if agent is None:
-            return self._no(404, "agent_not_found")
-        agent.update(d["changes"], updated_at=self._now())
-        return 200, agent
-
-    def _DeleteAgent(self, d: dict[str, Any]) -> Any:
-        if self.rm.agents_by_id.pop(d["agent_id"], None) is None:
-            return self._no(404, "agent_not_found")
-        return 200, {"agent_id": d["agent_id"], "deleted": True, "moved_tasks": []}
-
-    def _DrainAgent(self, d: dict[str, Any]) -> Any:
-        agent = self.rm.agents_by_id.get(d["agent_id"])
-        if agent is None:
-            return self._no(404, "agent_not_found")
-        agent.update(status="draining", updated_at=self._now())
-        return 200, agent
-
-    def _IssueAgentKey(self, d: dict[str, Any]) -> Any:
-        agent = self.rm.agents_by_id.get(d["agent_id"])
-        if agent is None:
-            return self._no(404, "agent_not_found")
-        record = AgentKeyRecord(
-            d["key_id"],
-            d["agent_id"],
-            d["secret_hash"],
-            T0,
-            None,
-            agent["name"],
-            agent["project_id"],
-            False,
-        )
-        self.rm.keys[d["key_id"]] = record
-        return 201, {**record.view()}
-
-    def _RevokeAgentKey(self, d: dict[str, Any]) -> Any:
-        key = self.rm.keys.get(d["key_id"])
-        if key is None or key.agent_id != d["agent_id"]:
-            return self._no(404, "key_not_found")
-        self.rm.keys[d["key_id"]] = replace(key, revoked_at=T0)
-        return 200, self.rm.keys[d["key_id"]].view()
-
-    def _SubmitTask(self, d: dict[str, Any]) -> Any:
-        if "nothing-offers-this" in d["capabilities"]:
-            return self._no(422, "unsatisfiable_capabilities", "capabilities")
-        view = {
-            "id": d["task_id"],
-            "project_id": d["project_id"],
-            "capabilities": d["capabilities"],
-            "input": d["input"],
-            "priority": d["priority"],
-            "status": "pending",
-            "agent_id": None,
-            "attempt": 0,
-            "failures": 0,
-            "max_attempts": d["max_attempts"],
-            "created_at": self._now(),
-        }
-        self.rm.tasks_by_id[d["task_id"]] = view
-        return 201, view
-
-    def _AssignTask(self, d: dict[str, Any]) -> Any:
-        task = self.rm.tasks_by_id.get(d["task_id"])
-        if task is None:
-            return self._no(404, "task_not_found")
-        task.update(status="assigned", agent_id=d["agent_id"], attempt=task["attempt"] + 1)
-        return 200, task
-
-    def _CancelTask(self, d: dict[str, Any]) -> Any:
-        task = self.rm.tasks_by_id.get(d["task_id"])
-        if task is None:
-            return self._no(404, "task_not_found")
-        task.update(status="cancelled")
-        return 200, task
-
-    def _RedistributeTasks(self, d: dict[str, Any]) -> Any:
-        return 200, {
-            "assignments": [
-                {"task_id": t, "from_agent_id": None, "to_agent_id": None}
-                for t in self.rm.tasks_by_id
-            ]
-        }
-
-    def _DefineWorkflow(self, d: dict[str, Any]) -> Any:
-        versions = self.rm.workflows_by_id.setdefault(d["workflow_id"], [])
-        now = self._now()
-        view = {
-            "id": d["workflow_id"],
-            "project_id": d["project_id"],
-            "name": d["name"],
-            "version": len(versions) + 1,
-            "definition": d["definition"],
-            "defined_by": d["defined_by"],
-            "created_at": versions[0]["created_at"] if versions else now,
-            "updated_at": now,
-        }
-        versions.append(view)
-        return (201 if view["version"] == 1 else 200), view
-
-    def _ExecuteWorkflow(self, d: dict[str, Any]) -> Any:
-        if d["workflow_id"] not in self.rm.workflows_by_id:
-            return self._no(404, "workflow_not_found")
-        now = self._now()
-        view = {
-            "id": d["execution_id"],
-            "workflow_id": d["workflow_id"],
-            "status": "running",
-            "context": d["context"],
-            "created_at": now,
-            "updated_at": now,
-        }
-        self.rm.executions_by_id[d["execution_id"]] = view
-        return 201, view
-
-    def _control(self, d: dict[str, Any], status: str) -> Any:
-        execution = self.rm.executions_by_id.get(d["execution_id"])
-        # Like the scheduler, which forgets an execution once it has finished.
-        if execution is None or execution["status"] in ("completed", "failed", "cancelled"):
-            return self._no(404, "execution_not_found")
-        execution.update(status=status, updated_at=self._now())
-        return 200, execution
-
-    def _PauseExecution(self, d: dict[str, Any]) -> Any:
-        return self._control(d, "paused")
-
-    def _ResumeExecution(self, d: dict[str, Any]) -> Any:
-        return self._control(d, "running")
-
-    def _CancelExecution(self, d: dict[str, Any]) -> Any:
-        return self._control(d, "cancelled")
-
-    def _BroadcastMessage(self, d: dict[str, Any]) -> Any:
-        return 201, {"message_id": d["message_id"], "recipients": list(self.rm.agents_by_id)}
-
-    def _SendDirectMessage(self, d: dict[str, Any]) -> Any:
-        if d["to_agent_id"] not in self.rm.agents_by_id:
-            return self._no(404, "agent_not_found")
-        return 201, {"message_id": d["message_id"], "recipients": [d["to_agent_id"]]}
+        found = self.tasks_by_id.get(task_id)
+        return task_from_row(_row(found, _TASK)) if found else None

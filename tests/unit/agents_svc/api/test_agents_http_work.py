@@ -1,4 +1,4 @@
-"""The agents routes over fakes: workflows (JSON and YAML), executions, tasks, and OpenAPI."""
+"""The agents routes over the real scheduler: workflows (JSON, YAML), executions, tasks, OpenAPI."""
 
 from __future__ import annotations
 
@@ -34,7 +34,18 @@ async def api(tmp_path: Path) -> AsyncIterator[AgentsHarness]:
         yield harness
 
 
+async def _agent(
+    api: AgentsHarness, name: str = "Crawler", caps: tuple[str, ...] = ("http",)
+) -> str:
+    """An agent offering ``caps`` (the scheduler refuses work no agent could do)."""
+    body = {"project_id": PROJECT, "name": name, "capabilities": list(caps)}
+    status, view = await api.call("POST", "/api/agents", json=body)
+    assert status == 201, view
+    return str(view["id"])
+
+
 async def _workflow(api: AgentsHarness) -> dict[str, object]:
+    await _agent(api)
     body = {"project_id": PROJECT, "name": "Digest", "definition": DEFINITION}
     status, view = await api.call("POST", "/api/workflows", role="operator", json=body)
     assert status == 201, view
@@ -62,6 +73,7 @@ async def test_a_workflow_defined_in_json_then_a_new_version(api: AgentsHarness)
 
 @pytest.mark.parametrize("content_type", ["application/yaml", "text/yaml; charset=utf-8"])
 async def test_a_workflow_may_be_posted_as_yaml(api: AgentsHarness, content_type: str) -> None:
+    await _agent(api)
     response = await api.edge.client.post(
         "/api/workflows", data=YAML, headers={**api.auth(), "Content-Type": content_type}
     )
@@ -129,6 +141,7 @@ async def test_executions_start_and_are_steered(api: AgentsHarness) -> None:
 
 
 async def test_a_task_is_submitted_with_defaults(api: AgentsHarness) -> None:
+    await _agent(api)  # not connected: the task waits for it
     body = {"project_id": PROJECT, "capabilities": ["http"], "input": {"q": 1}}
     response = await api.edge.client.post("/api/tasks", json=body, headers=api.auth("member"))
     task = await response.json()
@@ -166,9 +179,13 @@ async def test_invalid_task_bodies_name_the_field(
 
 
 async def test_assign_cancel_and_redistribute(api: AgentsHarness) -> None:
+    agents = [await _agent(api, name) for name in ("One", "Two")]
+    for connected in agents:
+        await api.connect(connected)
     body = {"project_id": PROJECT, "capabilities": [], "input": {}}
     _, task = await api.call("POST", "/api/tasks", json=body)
-    agent = str(uuid.uuid4())
+    # The scheduler gave it to one of them; it moves to the other.
+    agent = next(a for a in agents if a != task["agent_id"])
     status, assigned = await api.call(
         "POST", f"/api/tasks/{task['id']}/assign", role="operator", json={"agent_id": agent}
     )
