@@ -22,9 +22,9 @@ from agents_svc.api.readmodel.agents_read_model import (
     TaskQuery,
     WorkflowQuery,
 )
-from agents_svc.api.readmodel.paging import decode_cursor
 from agents_svc.api.routes.keys import authenticate
 from agents_svc.worker.projector.event_writer import Projector
+from streams.http.paging import decode_cursor
 from streams.readmodel_pool import ReadModelUnavailable
 from tests.support.agents_svc.applied_waiter_fake import InMemoryAppliedWaiter
 from tests.support.agents_svc.event_builders import (

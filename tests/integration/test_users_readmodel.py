@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import aiopg
 import pytest
 
+from streams.http.paging import decode_cursor
 from streams.readmodel_pool import ReadModelUnavailable
-from users_svc.api.readmodel import PgReadModel, UserQuery, decode_cursor
+from users_svc.api.readmodel import PgReadModel, UserQuery
 from users_svc.worker.migrations import migrate
 
 pytestmark = pytest.mark.integration

@@ -22,6 +22,7 @@ import pytest
 
 import topics
 from streams.envelope import Envelope, encode
+from streams.http.paging import decode_cursor
 from streams.pipeline import EventPipeline
 from streams.records import Headers, Record
 from streams.registry import default_registry
@@ -29,7 +30,7 @@ from tests.support.users_svc.fake_users_service import FakeReadModel
 from tests.support.users_svc.projector_in_memory import APPLIERS_BY_TOPIC, InMemoryUsersProjector
 from tests.support.users_svc.worker_in_memory import ADMIN, OTHER_HASH, UsersWorld
 from tests.support.users_svc.worker_process import ensure_read_model
-from users_svc.api.readmodel import PgReadModel, ReadModel, UserQuery, decode_cursor
+from users_svc.api.readmodel import PgReadModel, ReadModel, UserQuery
 from users_svc.domain.roles import role_key
 from users_svc.worker.projector import READ_MODEL_APPLIES, UsersProjector
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
 from typing import Any, Protocol
 
-import orjson
-
+from streams.http.paging import Page, encode_cursor
 from streams.readmodel_pool import LazyPgPool
 from users_svc.api.readmodel_access import AccessQueries, RoleRow, StoredKey
 from users_svc.domain.api_keys import ApiKey
@@ -46,35 +43,6 @@ class UserQuery:
     kind: str | None = None  # user (people) or service (service accounts)
 
 
-@dataclass(frozen=True)
-class UserPage:
-    """Users in creation order, and the cursor of the next page (None on the last)."""
-
-    items: list[dict[str, Any]]
-    next_cursor: str | None
-
-
-def encode_cursor(created_at: str, user_id: str) -> str:
-    """An opaque cursor for a page ending at this row (``created_at`` in UTC)."""
-    return base64.urlsafe_b64encode(orjson.dumps([created_at, user_id])).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[str, str] | None:
-    """The (created_at, id) a cursor holds, or None when it is not one of ours."""
-    try:
-        value = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        created_at, user_id = value
-        moment = datetime.fromisoformat(created_at)
-        uuid.UUID(user_id)
-        # The API writes cursors in UTC; any other offset was forged (and Postgres takes
-        # offsets up to 15:59 only, so it could not be handed on as it is).
-        utc = moment.utcoffset() == timedelta(0)
-        at = moment.astimezone(UTC).isoformat() if utc else None
-    except (ValueError, TypeError, AttributeError, OverflowError, orjson.JSONDecodeError):
-        return None
-    return (at, user_id) if at is not None else None
-
-
 def user_view(row: Sequence[Any]) -> dict[str, Any]:
     """The API's user resource from a ``users.users`` row."""
     user_id, email, display_name, roles, status, created_at, updated_at, kind = row
@@ -105,7 +73,7 @@ class ReadModel(Protocol):
     async def user_by_email(self, email_normalized: str) -> dict[str, Any] | None:
         """The user resource by normalized email."""
 
-    async def users(self, query: UserQuery) -> UserPage:
+    async def users(self, query: UserQuery) -> Page:
         """A page of users."""
 
     async def api_key(self, key_id: str) -> StoredKey | None:
@@ -159,7 +127,7 @@ class PgReadModel(LazyPgPool, AccessQueries):
         """The user resource by normalized email."""
         return await self._user("email_normalized", email_normalized)
 
-    async def users(self, query: UserQuery) -> UserPage:
+    async def users(self, query: UserQuery) -> Page:
         """Keyset pagination in (created_at, id) order."""
         where: list[str] = []
         params: dict[str, Any] = {"limit": query.limit + 1}
@@ -190,4 +158,4 @@ class PgReadModel(LazyPgPool, AccessQueries):
         # In UTC whatever the session's time zone: a cursor with another offset is refused.
         moment = last[5].astimezone(UTC).isoformat() if last is not None else ""
         cursor = encode_cursor(moment, str(last[0])) if last is not None else None
-        return UserPage(items, cursor)
+        return Page(items, cursor)

@@ -12,19 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from agents_svc.api.readmodel.paging import Page, Where, after, like, page_of
 from agents_svc.api.readmodel.row_views import (
     AGENT_COLUMNS,
     KEY_COLUMNS,
     agent_from_row,
     key_from_row,
 )
+from agents_svc.api.readmodel.sql_filters import Where, after, like
 from agents_svc.api.readmodel.work_queries import (
     ExecutionQuery,
     TaskQuery,
     WorkflowQuery,
     WorkQueries,
 )
+from streams.http.paging import Page, page_of
 from streams.readmodel_pool import LazyPgPool
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from agents_svc.api.readmodel.paging import iso
+from agents_svc.api.readmodel.sql_filters import iso
 
 # in_flight is derived, not stored: the agent's tasks that are assigned or running now.
 AGENT_COLUMNS = (

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from agents_svc.api.readmodel.paging import Page, Where, after, like, page_of
 from agents_svc.api.readmodel.row_views import (
     EXECUTION_COLUMNS,
     TASK_COLUMNS,
@@ -16,6 +15,8 @@ from agents_svc.api.readmodel.row_views import (
     task_from_row,
     workflow_from_row,
 )
+from agents_svc.api.readmodel.sql_filters import Where, after, like
+from streams.http.paging import Page, page_of
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,7 @@ from aiohttp import web
 from agents_svc.api.deps import agents_of
 from agents_svc.api.readmodel.agents_read_model import AgentQuery
 from agents_svc.api.routes.command_sending import PENDING, run_agents_command
-from agents_svc.api.routes.query_params import (
-    PAGE_QUERY,
-    InvalidQuery,
-    enum_param,
-    page_params,
-    path_id,
-    token_param,
-    uuid_param,
-)
+from agents_svc.api.routes.query_params import token_param
 from agents_svc.api.routes.read_model_responses import (
     list_response,
     not_found_problem,
@@ -27,7 +19,9 @@ from agents_svc.api.routes.request_schemas import CREATE_AGENT, UPDATE_AGENT
 from streams.http.access import requires
 from streams.http.body import accepts, json_body
 from streams.http.openapi import QueryParam, documented
+from streams.http.paging import PAGE_QUERY, page_params
 from streams.http.principal import require_principal
+from streams.http.query_params import InvalidQuery, enum_param, path_id, uuid_param
 
 AGENT_STATUSES = ("registered", "online", "busy", "draining", "offline")
 _SETTINGS = ("name", "capabilities", "capacity", "labels", "model_settings")

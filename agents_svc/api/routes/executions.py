@@ -8,14 +8,6 @@ import topics
 from agents_svc.api.deps import AgentsApiDeps, agents_of
 from agents_svc.api.readmodel.agents_read_model import ExecutionQuery
 from agents_svc.api.routes.command_sending import PENDING, SUBJECT
-from agents_svc.api.routes.query_params import (
-    PAGE_QUERY,
-    InvalidQuery,
-    enum_param,
-    page_params,
-    path_id,
-    uuid_param,
-)
 from agents_svc.api.routes.read_model_responses import (
     list_response,
     not_found_problem,
@@ -28,8 +20,10 @@ from streams.http.body import accepts, json_body
 from streams.http.command_route import wait_for_read_model
 from streams.http.commands import COMMAND_ID_HEADER, outcome_response, send_command
 from streams.http.openapi import QueryParam, documented
+from streams.http.paging import PAGE_QUERY, page_params
 from streams.http.principal import require_principal
 from streams.http.problem import problem
+from streams.http.query_params import InvalidQuery, enum_param, path_id, uuid_param
 from streams.readmodel_pool import ReadModelUnavailable
 
 EXECUTION_STATUSES = ("running", "paused", "completed", "failed", "cancelled")

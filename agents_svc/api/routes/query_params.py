@@ -1,71 +1,13 @@
-"""Parsing the agents routes' path ids and query parameters (filters, page size, cursor)."""
+"""The agents routes' own query parameter: a capability token (the rest is the kernel's)."""
 
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
 
-from aiohttp import web
+from streams.http.query_params import InvalidQuery
 
-from agents_svc.api.readmodel.paging import decode_cursor
-from streams.http.openapi import QueryParam
-from streams.http.problem import problem
-
-MAX_LIMIT = 200
-DEFAULT_LIMIT = 50
 TOKEN = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,63}$")
-
-PAGE_QUERY = (
-    QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "page size"),
-    QueryParam("cursor", {"type": "string"}, "from the previous page's next link"),
-)
-
-
-class InvalidQuery(Exception):
-    """A query parameter the API cannot use; answered 422 naming it."""
-
-    def __init__(self, field: str, detail: str) -> None:
-        super().__init__(detail)
-        self.field = field
-        self.detail = detail
-
-    def response(self) -> web.Response:
-        """422 problem+json naming the parameter."""
-        return problem(
-            422, "Unprocessable Content", self.detail, code="invalid_query", field=self.field
-        )
-
-
-def path_id(request: web.Request, name: str = "id", what: str = "resource") -> str:
-    """A UUID path parameter in canonical form; 404 when it cannot name anything."""
-    raw = request.match_info[name]
-    try:
-        return str(uuid.UUID(raw))
-    except ValueError:
-        raise web.HTTPNotFound(text=f"no {what} {raw}") from None
-
-
-def uuid_param(params: Mapping[str, str], name: str) -> str | None:
-    """An optional UUID query parameter."""
-    raw = params.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        return str(uuid.UUID(raw))
-    except ValueError:
-        raise InvalidQuery(name, f"{name} must be a UUID") from None
-
-
-def enum_param(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
-    """An optional query parameter taking one of ``allowed``."""
-    raw = params.get(name)
-    if raw is None or raw == "":
-        return None
-    if raw not in allowed:
-        raise InvalidQuery(name, f"{name} must be one of {', '.join(allowed)}")
-    return raw
 
 
 def token_param(params: Mapping[str, str], name: str) -> str | None:
@@ -76,35 +18,3 @@ def token_param(params: Mapping[str, str], name: str) -> str | None:
     if not TOKEN.match(raw):
         raise InvalidQuery(name, f"{name} is not a capability (lowercase letters, digits, ._:-)")
     return raw
-
-
-def time_param(params: Mapping[str, str], name: str) -> datetime | None:
-    """An optional RFC 3339 time with a time zone."""
-    raw = params.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-        # Postgres takes offsets up to 15:59 only; Python up to 23:59: hand it UTC.
-        utc = moment.astimezone(UTC) if moment.tzinfo is not None else None
-    except (ValueError, OverflowError):
-        utc = None
-    if utc is None:
-        raise InvalidQuery(name, f"{name} must be an RFC 3339 time with a time zone")
-    return utc
-
-
-def page_params(params: Mapping[str, str]) -> tuple[int, tuple[str, str] | None]:
-    """``limit`` (1..200, default 50) and the decoded ``cursor``."""
-    try:
-        limit = int(params.get("limit", DEFAULT_LIMIT))
-    except ValueError:
-        raise InvalidQuery("limit", "limit must be an integer") from None
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidQuery("limit", f"limit must be between 1 and {MAX_LIMIT}")
-    cursor = None
-    if "cursor" in params:
-        cursor = decode_cursor(params["cursor"])
-        if cursor is None:
-            raise InvalidQuery("cursor", "cursor is not one this API gave out")
-    return limit, cursor

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from agents_svc.api.readmodel.paging import Page
+from streams.http.paging import Page, page_response
 from streams.http.problem import problem
 from streams.readmodel_pool import ReadModelUnavailable
 
@@ -37,13 +37,7 @@ async def list_response(
         page = await fetch()
     except ReadModelUnavailable:
         return not_ready()
-    next_url = None
-    if page.next_cursor is not None:
-        next_url = str(request.rel_url.update_query(cursor=page.next_cursor))
-    response = web.json_response({"items": page.items, "next": next_url, "limit": limit})
-    if next_url is not None:
-        response.headers["Link"] = f'<{next_url}>; rel="next"'
-    return response
+    return page_response(request, page, limit)
 
 
 async def view_response(

@@ -9,13 +9,6 @@ from aiohttp import web
 from agents_svc.api.deps import agents_of
 from agents_svc.api.readmodel.agents_read_model import WorkflowQuery
 from agents_svc.api.routes.command_sending import PENDING, run_agents_command
-from agents_svc.api.routes.query_params import (
-    PAGE_QUERY,
-    InvalidQuery,
-    page_params,
-    path_id,
-    uuid_param,
-)
 from agents_svc.api.routes.read_model_responses import (
     list_response,
     not_found_problem,
@@ -26,7 +19,9 @@ from agents_svc.api.routes.workflow_bodies import BODY_TYPES, accepts_document, 
 from streams.http.access import requires
 from streams.http.body import accepts, json_body
 from streams.http.openapi import QueryParam, documented
+from streams.http.paging import PAGE_QUERY, page_params
 from streams.http.principal import require_principal
+from streams.http.query_params import InvalidQuery, path_id, uuid_param
 
 _INVALID = {422: "Invalid definition (code invalid_workflow, field names the step at fault)"}
 

@@ -21,7 +21,6 @@ from agents_svc.api.readmodel.agents_read_model import (
     TaskQuery,
     WorkflowQuery,
 )
-from agents_svc.api.readmodel.paging import Page, page_of
 from agents_svc.api.readmodel.row_views import (
     agent_from_row,
     execution_from_row,
@@ -29,6 +28,7 @@ from agents_svc.api.readmodel.row_views import (
     task_from_row,
     workflow_from_row,
 )
+from streams.http.paging import Page, page_of
 from streams.readmodel_pool import ReadModelUnavailable
 
 Row = dict[str, Any]

@@ -9,8 +9,9 @@ from typing import Any
 
 from streams.commands import Reply, ReplyError
 from streams.envelope import Envelope
+from streams.http.paging import Page, encode_cursor
 from tests.support.users_svc.fake_access_service import BUILTIN, AccessReadModel, AccessService
-from users_svc.api.readmodel import Credentials, UserPage, UserQuery, encode_cursor
+from users_svc.api.readmodel import Credentials, UserQuery
 from users_svc.domain.profile import normalize_email
 
 REFRESH_TTL = timedelta(days=7)
@@ -60,7 +61,7 @@ class FakeReadModel(AccessReadModel):
         found = [u for u in self.users_by_id.values() if _normalized(u) == email_normalized]
         return dict(found[0]) if found else None
 
-    async def users(self, query: UserQuery) -> UserPage:
+    async def users(self, query: UserQuery) -> Page:
         self._check()
         rows = sorted(self.users_by_id.values(), key=lambda u: (u["created_at"], u["id"]))
         if query.after is not None:
@@ -77,7 +78,7 @@ class FakeReadModel(AccessReadModel):
         page = rows[: query.limit]
         more = len(rows) > query.limit
         cursor = encode_cursor(page[-1]["created_at"], page[-1]["id"]) if more else None
-        return UserPage([dict(u) for u in page], cursor)
+        return Page([dict(u) for u in page], cursor)
 
 
 class FakeUsersService(AccessService):

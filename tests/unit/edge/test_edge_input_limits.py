@@ -14,18 +14,18 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from agents_svc.api.readmodel.paging import decode_cursor as agents_cursor
-from agents_svc.api.readmodel.paging import encode_cursor
-from agents_svc.api.routes.query_params import InvalidQuery, time_param
 from edge.app import EdgeConfig, build_app
 from edge.server import serve
 from streams.http.access import public
 from streams.http.body import accepts, json_body
 from streams.http.limits import MAX_JSON_DEPTH
 from streams.http.openapi import openapi_document
+from streams.http.paging import decode_cursor as agents_cursor
+from streams.http.paging import decode_cursor as users_cursor
+from streams.http.paging import encode_cursor
+from streams.http.query_params import InvalidQuery, time_param
 from streams.http.yaml_body import YamlRefused, load_yaml
 from tests.support.streams.harness import free_port
-from users_svc.api.readmodel import decode_cursor as users_cursor
 
 CONFIG = EdgeConfig("kafka.test:9092", "postgresql://db.test/dafnck", "redis://redis.test:6379/0")
 FIVE = {"type", "title", "status", "detail", "code"}

@@ -22,7 +22,7 @@ from streams.readmodel_pool import ReadModelUnavailable
 from users_svc.api.command_sending import USER_COMMANDS, not_ready
 from users_svc.api.deps import UsersApiDeps, users_api_deps
 from users_svc.api.http_answers import user_id_param
-from users_svc.api.routes.users import PAGE_QUERY, list_accounts
+from users_svc.api.routes.users import USERS_QUERY, list_accounts
 from users_svc.api.schemas import CREATE_SERVICE_ACCOUNT
 
 PENDING = {202: "Accepted: the service has not answered yet; poll status_url"}
@@ -67,7 +67,9 @@ async def create_service_account(request: web.Request) -> web.Response:
     )
 
 
-@documented(tag="service-accounts", responses={200: "A page of service accounts"}, query=PAGE_QUERY)
+@documented(
+    tag="service-accounts", responses={200: "A page of service accounts"}, query=USERS_QUERY
+)
 @requires("users:read")
 async def list_service_accounts(request: web.Request) -> web.Response:
     """List service accounts, oldest first (the same filters and pages as /api/users)."""

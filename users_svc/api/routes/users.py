@@ -14,8 +14,10 @@ from streams.http.body import accepts, json_body
 from streams.http.command_route import run_command_and_wait, wait_for_read_model
 from streams.http.commands import outcome_response, send_command
 from streams.http.openapi import QueryParam, documented
+from streams.http.paging import PAGE_QUERY, page_params, page_response
 from streams.http.principal import require_principal
 from streams.http.problem import problem
+from streams.http.query_params import InvalidQuery
 from streams.readmodel_pool import ReadModelUnavailable
 from users_svc.api.command_sending import (
     USER_COMMANDS,
@@ -25,7 +27,7 @@ from users_svc.api.command_sending import (
 )
 from users_svc.api.deps import in_thread, users_api_deps
 from users_svc.api.http_answers import domain_problem, not_found, user_id_param
-from users_svc.api.readmodel import UserQuery, decode_cursor
+from users_svc.api.readmodel import UserQuery
 from users_svc.api.redis_best_effort import revoke_tokens
 from users_svc.api.schemas import (
     CREATE_USER,
@@ -38,8 +40,6 @@ from users_svc.domain.passwords import check_password
 from users_svc.domain.profile import clean_display_name, clean_email
 from users_svc.domain.users import DEFAULT_ROLES
 
-MAX_LIMIT = 200
-DEFAULT_LIMIT = 50
 _STATUSES = ("active", "deactivated")
 _KINDS = ("user", "service")
 COMMAND_RESPONSES = {202: "Accepted: the service has not answered yet; poll status_url"}
@@ -97,9 +97,8 @@ async def create_user(request: web.Request) -> web.Response:
     return await register(request, body, roles=roles, created_by=require_principal(request).sub)
 
 
-PAGE_QUERY = (
-    QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "page size"),
-    QueryParam("cursor", {"type": "string"}, "from the previous page's next link"),
+USERS_QUERY = (
+    *PAGE_QUERY,
     QueryParam("email", {"type": "string"}, "email contains (case-insensitive)"),
     QueryParam("role", {"type": "string"}, "has this role"),
     QueryParam("status", {"enum": list(_STATUSES)}, "account status"),
@@ -113,16 +112,9 @@ def _query(request: web.Request, kind: str | None) -> UserQuery | web.Response:
         return problem(422, "Unprocessable Content", detail, code="invalid_query", field=field)
 
     try:
-        limit = int(params.get("limit", DEFAULT_LIMIT))
-    except ValueError:
-        return invalid("limit", "limit must be an integer")
-    if not 1 <= limit <= MAX_LIMIT:
-        return invalid("limit", f"limit must be between 1 and {MAX_LIMIT}")
-    after = None
-    if "cursor" in params:
-        after = decode_cursor(params["cursor"])
-        if after is None:
-            return invalid("cursor", "cursor is not one this API gave out")
+        limit, after = page_params(params)
+    except InvalidQuery as exc:
+        return exc.response()
     status = params.get("status")
     if status is not None and status not in _STATUSES:
         return invalid("status", f"status must be one of {', '.join(_STATUSES)}")
@@ -138,7 +130,7 @@ def _query(request: web.Request, kind: str | None) -> UserQuery | web.Response:
 @documented(
     tag="users",
     responses={200: "A page of users: items, and next (the next page's URL, or null)"},
-    query=(*PAGE_QUERY, QueryParam("kind", {"enum": list(_KINDS)}, "user or service")),
+    query=(*USERS_QUERY, QueryParam("kind", {"enum": list(_KINDS)}, "user or service")),
 )
 @requires("users:read")
 async def list_users(request: web.Request) -> web.Response:
@@ -155,13 +147,7 @@ async def list_accounts(request: web.Request, kind: str | None = None) -> web.Re
         page = await users_api_deps(request).read_model.users(query)
     except ReadModelUnavailable:
         return not_ready()
-    next_url = None
-    if page.next_cursor is not None:
-        next_url = str(request.rel_url.update_query(cursor=page.next_cursor))
-    response = web.json_response({"items": page.items, "next": next_url, "limit": query.limit})
-    if next_url is not None:
-        response.headers["Link"] = f'<{next_url}>; rel="next"'
-    return response
+    return page_response(request, page, query.limit)
 
 
 @documented(tag="users", responses={200: "The user", 404: "No such user"})

@@ -11,9 +11,9 @@ import pytest
 from edge.auth.verify import InvalidToken, TokenVerifier
 from streams.http.denylist import MemoryDenyList
 from streams.http.jwks import StaticJwksProvider
+from streams.http.paging import decode_cursor, encode_cursor
 from streams.http.principal import Principal
 from users_svc.api.permissions import RbacPermissions
-from users_svc.api.readmodel import decode_cursor, encode_cursor
 from users_svc.api.settings import IdentitySettings
 from users_svc.api.signing.disk_ring import load_or_create_ring
 from users_svc.api.signing.ring import KeyRing
