@@ -45,3 +45,14 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> web.Response:
     if headers is not None:
         response.headers.update(headers)
     return response
+
+
+def read_model_unavailable(context: str) -> web.Response:
+    """503 with Retry-After while a context's read model cannot be queried."""
+    return problem(
+        503,
+        "Service Unavailable",
+        f"the {context} read model is not available yet; try again",
+        code="read_model_unavailable",
+        headers={"Retry-After": "2"},
+    )

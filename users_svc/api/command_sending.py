@@ -64,15 +64,3 @@ def still_pending() -> web.Response:
     )
     response.headers["Retry-After"] = "2"
     return response
-
-
-def not_ready() -> web.Response:
-    """503 while the users read model cannot be queried."""
-    response = problem(
-        503,
-        "Service Unavailable",
-        "the users read model is not available yet; try again",
-        code="read_model_unavailable",
-    )
-    response.headers["Retry-After"] = "2"
-    return response

@@ -43,7 +43,7 @@ class UserQuery:
     kind: str | None = None  # user (people) or service (service accounts)
 
 
-def user_view(row: Sequence[Any]) -> dict[str, Any]:
+def user_from_row(row: Sequence[Any]) -> dict[str, Any]:
     """The API's user resource from a ``users.users`` row."""
     user_id, email, display_name, roles, status, created_at, updated_at, kind = row
     return {
@@ -117,7 +117,7 @@ class PgReadModel(LazyPgPool, AccessQueries):
         rows = await self._fetch(
             f"SELECT {_USER_COLUMNS} FROM users.users WHERE {column} = %(v)s", {"v": value}
         )
-        return user_view(rows[0]) if rows else None
+        return user_from_row(rows[0]) if rows else None
 
     async def user(self, user_id: str) -> dict[str, Any] | None:
         """The user resource by id."""
@@ -152,7 +152,7 @@ class PgReadModel(LazyPgPool, AccessQueries):
             "ORDER BY created_at, id LIMIT %(limit)s",
             params,
         )
-        items = [user_view(row) for row in rows[: query.limit]]
+        items = [user_from_row(row) for row in rows[: query.limit]]
         more = len(rows) > query.limit
         last = rows[query.limit - 1] if more else None
         # In UTC whatever the session's time zone: a cursor with another offset is refused.

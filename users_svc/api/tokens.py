@@ -25,6 +25,7 @@ from redis.exceptions import RedisError
 
 from users_svc.api.redis_stores import Revocations
 from users_svc.api.signing.disk_ring import SigningRing
+from users_svc.domain.token_family import hash_token
 
 log = logging.getLogger("dafnck.users.tokens")
 PREFIX = "dkr"
@@ -44,11 +45,6 @@ class RefreshToken:
     def hash(self) -> str:
         """What commands carry: the SHA-256 hex of the whole token."""
         return hash_token(self.token)
-
-
-def hash_token(token: str) -> str:
-    """SHA-256 hex of a refresh token string."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def mint_refresh(user_id: str, family_id: str) -> RefreshToken:

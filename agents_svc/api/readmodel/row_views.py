@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from agents_svc.api.readmodel.sql_filters import iso
+from agents_svc.api.readmodel.sql_filters import iso_utc
 
 # in_flight is derived, not stored: the agent's tasks that are assigned or running now.
 AGENT_COLUMNS = (
@@ -65,9 +65,9 @@ def agent_from_row(row: Sequence[Any]) -> dict[str, Any]:
         "status": status,
         "in_flight": int(in_flight),
         "created_by": created_by,
-        "created_at": iso(created_at),
-        "updated_at": iso(updated_at),
-        "last_seen_at": iso(last_seen_at),
+        "created_at": iso_utc(created_at),
+        "updated_at": iso_utc(updated_at),
+        "last_seen_at": iso_utc(last_seen_at),
     }
 
 
@@ -81,8 +81,8 @@ def workflow_from_row(row: Sequence[Any]) -> dict[str, Any]:
         "version": version,
         "definition": definition,
         "defined_by": defined_by,
-        "created_at": iso(created_at),
-        "updated_at": iso(updated_at),
+        "created_at": iso_utc(created_at),
+        "updated_at": iso_utc(updated_at),
     }
 
 
@@ -110,9 +110,9 @@ def execution_from_row(row: Sequence[Any]) -> dict[str, Any]:
         "context": context,
         "steps": steps,
         "started_by": started_by,
-        "created_at": iso(created_at),
-        "updated_at": iso(updated_at),
-        "finished_at": iso(finished_at),
+        "created_at": iso_utc(created_at),
+        "updated_at": iso_utc(updated_at),
+        "finished_at": iso_utc(finished_at),
     }
 
 
@@ -158,10 +158,10 @@ def task_from_row(row: Sequence[Any]) -> dict[str, Any]:
         "execution_id": _id(execution_id),
         "step_id": step_id,
         "submitted_by": submitted_by,
-        "created_at": iso(created_at),
-        "assigned_at": iso(assigned_at),
-        "started_at": iso(started_at),
-        "finished_at": iso(finished_at),
+        "created_at": iso_utc(created_at),
+        "assigned_at": iso_utc(assigned_at),
+        "started_at": iso_utc(started_at),
+        "finished_at": iso_utc(finished_at),
     }
 
 
@@ -171,6 +171,6 @@ def key_from_row(row: Sequence[Any]) -> dict[str, Any]:
     return {
         "key_id": key_id,
         "agent_id": str(agent_id),
-        "created_at": iso(created_at),
-        "revoked_at": iso(revoked_at),
+        "created_at": iso_utc(created_at),
+        "revoked_at": iso_utc(revoked_at),
     }

@@ -27,7 +27,7 @@ class Where:
         return f"WHERE {' AND '.join(self.clauses)}" if self.clauses else ""
 
 
-def iso(moment: datetime | None) -> str | None:
+def iso_utc(moment: datetime | None) -> str | None:
     """A timestamp as RFC 3339 UTC with ``Z`` (as the service's replies write them)."""
     if moment is None:
         return None

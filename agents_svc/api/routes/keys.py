@@ -15,7 +15,7 @@ from agents_svc.api.deps import AgentsApiDeps, agents_of
 from agents_svc.api.readmodel.agents_read_model import AgentKeyRecord, AgentsReadModel
 from agents_svc.api.routes.agents import agent_missing, agent_param
 from agents_svc.api.routes.command_sending import PENDING, run_agents_command
-from agents_svc.api.routes.read_model_responses import not_found_problem, not_ready
+from agents_svc.api.routes.read_model_responses import not_found_problem
 from agents_svc.domain.agent_keys import (
     MalformedAgentKey,
     MintedAgentKey,
@@ -29,7 +29,7 @@ from streams.http.access import requires
 from streams.http.commands import COMMAND_ID_HEADER, outcome_response, status_url
 from streams.http.openapi import documented
 from streams.http.principal import require_principal
-from streams.http.problem import problem
+from streams.http.problem import problem, read_model_unavailable
 from streams.readmodel_pool import ReadModelUnavailable
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -97,7 +97,7 @@ async def issue_agent_key(request: web.Request) -> web.Response:
     try:
         minted = await _mint(agents)
     except ReadModelUnavailable:
-        return not_ready()
+        return read_model_unavailable("agents")
     data = {
         "agent_id": agent_id,
         "key_id": minted.key_id,
@@ -133,7 +133,7 @@ async def list_agent_keys(request: web.Request) -> web.Response:
             return agent_missing(agent_id)
         keys = await agents.read_model.agent_keys(agent_id)
     except ReadModelUnavailable:
-        return not_ready()
+        return read_model_unavailable("agents")
     return web.json_response({"items": keys})
 
 

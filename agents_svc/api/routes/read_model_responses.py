@@ -8,20 +8,8 @@ from typing import Any
 from aiohttp import web
 
 from streams.http.paging import Page, page_response
-from streams.http.problem import problem
+from streams.http.problem import problem, read_model_unavailable
 from streams.readmodel_pool import ReadModelUnavailable
-
-
-def not_ready() -> web.Response:
-    """503 while the agents read model cannot be queried."""
-    response = problem(
-        503,
-        "Service Unavailable",
-        "the agents read model is not available yet; try again",
-        code="read_model_unavailable",
-    )
-    response.headers["Retry-After"] = "2"
-    return response
 
 
 def not_found_problem(what: str, code: str, ident: str) -> web.Response:
@@ -36,7 +24,7 @@ async def list_response(
     try:
         page = await fetch()
     except ReadModelUnavailable:
-        return not_ready()
+        return read_model_unavailable("agents")
     return page_response(request, page, limit)
 
 
@@ -47,5 +35,5 @@ async def view_response(
     try:
         found = await fetch()
     except ReadModelUnavailable:
-        return not_ready()
+        return read_model_unavailable("agents")
     return web.json_response(found) if found is not None else missing

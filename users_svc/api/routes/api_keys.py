@@ -20,9 +20,9 @@ from streams.http.command_route import run_command_and_wait, wait_for_read_model
 from streams.http.commands import COMMAND_ID_HEADER, outcome_response, send_command, status_url
 from streams.http.openapi import documented
 from streams.http.principal import require_principal
-from streams.http.problem import problem
+from streams.http.problem import problem, read_model_unavailable
 from streams.readmodel_pool import ReadModelUnavailable
-from users_svc.api.command_sending import USER_COMMANDS, not_ready, succeeded
+from users_svc.api.command_sending import USER_COMMANDS, succeeded
 from users_svc.api.deps import UsersApiDeps, users_api_deps
 from users_svc.api.escalation import beyond_caller
 from users_svc.api.http_answers import domain_problem, user_id_param
@@ -111,7 +111,7 @@ async def issue_key(request: web.Request) -> web.Response:
     try:
         issued = await _mint(deps, account, body, now)
     except ReadModelUnavailable:
-        return not_ready()
+        return read_model_unavailable("users")
     except DomainError as exc:
         return domain_problem(exc)
     record = issued.record
@@ -170,7 +170,7 @@ async def list_keys(request: web.Request) -> web.Response:
     try:
         keys = await deps.read_model.api_keys_of(account["id"])
     except ReadModelUnavailable:
-        return not_ready()
+        return read_model_unavailable("users")
     now = datetime.now(UTC)
     return web.json_response({"items": [key_view(k, now) for k in keys]})
 

@@ -19,15 +19,9 @@ from streams.http.command_route import run_command_and_wait
 from streams.http.commands import reply_response, send_command
 from streams.http.openapi import documented
 from streams.http.principal import require_principal
-from streams.http.problem import problem
+from streams.http.problem import problem, read_model_unavailable
 from streams.readmodel_pool import ReadModelUnavailable
-from users_svc.api.command_sending import (
-    USER_COMMANDS,
-    email_hash,
-    not_ready,
-    post,
-    still_pending,
-)
+from users_svc.api.command_sending import USER_COMMANDS, email_hash, post, still_pending
 from users_svc.api.deps import UsersApiDeps, in_thread, users_api_deps
 from users_svc.api.http_answers import throttled
 from users_svc.api.readmodel import Credentials
@@ -126,7 +120,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     try:
         creds = await deps.read_model.credentials_by_email(normalize_email(email))
     except ReadModelUnavailable:
-        return not_ready()
+        return read_model_unavailable("users")
     if not await in_thread(_check_password, deps.passwords, creds, password):
         await count_failure(deps, keys)
         reason = "deactivated" if creds is not None and not creds.active else "bad_credentials"

@@ -17,9 +17,8 @@ from jsonschema import Draft202012Validator
 from streams.http.access import public
 from streams.http.body import describes_body, read_json
 from streams.http.openapi import documented
-from streams.http.problem import problem
+from streams.http.problem import problem, read_model_unavailable
 from streams.readmodel_pool import ReadModelUnavailable
-from users_svc.api.command_sending import not_ready
 from users_svc.api.deps import UsersApiDeps, users_api_deps
 from users_svc.api.redis_best_effort import REDIS_ERRORS
 from users_svc.api.routes.api_keys import key_session
@@ -51,7 +50,7 @@ async def exchange(deps: UsersApiDeps, presented: str) -> web.Response:
     try:
         stored = await deps.read_model.api_key(parsed[0]) if parsed else None
     except ReadModelUnavailable:
-        return not_ready()
+        return read_model_unavailable("users")
     record = stored.record if stored is not None else None
     # Always verified, found or not, so timing does not tell which key ids exist.
     if not verify_api_key(record, presented, now=now) or stored is None or record is None:

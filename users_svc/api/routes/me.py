@@ -14,9 +14,9 @@ from streams.http.commands import outcome_response, send_command
 from streams.http.openapi import documented
 from streams.http.permissions import scope_allows
 from streams.http.principal import require_principal
-from streams.http.problem import problem
+from streams.http.problem import problem, read_model_unavailable
 from streams.readmodel_pool import ReadModelUnavailable
-from users_svc.api.command_sending import USER_COMMANDS, not_ready
+from users_svc.api.command_sending import USER_COMMANDS
 from users_svc.api.deps import in_thread, users_api_deps
 from users_svc.api.http_answers import domain_problem, not_found, throttled
 from users_svc.api.redis_best_effort import count_failure, revoke_tokens, throttle_counters
@@ -35,7 +35,7 @@ async def get_me(request: web.Request) -> web.Response:
     try:
         user = await users_api_deps(request).read_model.user(sub)
     except ReadModelUnavailable:
-        return not_ready()
+        return read_model_unavailable("users")
     return web.json_response(user) if user is not None else not_found(sub)
 
 
@@ -72,7 +72,7 @@ async def change_password(request: web.Request) -> web.Response:
     try:
         creds = await deps.read_model.credentials_of(sub)
     except ReadModelUnavailable:
-        return not_ready()
+        return read_model_unavailable("users")
     if creds is None:
         return not_found(sub)
     # Guessing the current password with a stolen access token counts like failed sign-ins.
@@ -141,7 +141,7 @@ async def check(request: web.Request) -> web.Response:
         try:
             user = await users_api_deps(request).read_model.user(user_id)
         except ReadModelUnavailable:
-            return not_ready()
+            return read_model_unavailable("users")
         if user is None:
             return not_found(user_id)
         roles, active = frozenset(user["roles"]), user["status"] == "active"

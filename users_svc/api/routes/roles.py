@@ -16,9 +16,9 @@ from streams.http.body import accepts, json_body
 from streams.http.command_route import run_command_and_wait
 from streams.http.openapi import documented
 from streams.http.principal import require_principal
-from streams.http.problem import problem
+from streams.http.problem import problem, read_model_unavailable
 from streams.readmodel_pool import ReadModelUnavailable
-from users_svc.api.command_sending import USER_COMMANDS, not_ready
+from users_svc.api.command_sending import USER_COMMANDS
 from users_svc.api.deps import UsersApiDeps, users_api_deps
 from users_svc.api.escalation import beyond_caller
 from users_svc.api.http_answers import domain_problem
@@ -90,7 +90,7 @@ async def list_roles(request: web.Request) -> web.Response:
     try:
         custom = await users_api_deps(request).read_model.custom_roles()
     except ReadModelUnavailable:
-        return not_ready()
+        return read_model_unavailable("users")
     builtin = [
         {
             "name": name,

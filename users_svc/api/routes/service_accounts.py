@@ -17,9 +17,9 @@ from streams.http.body import accepts, json_body
 from streams.http.command_route import run_command_and_wait
 from streams.http.openapi import documented
 from streams.http.principal import require_principal
-from streams.http.problem import problem
+from streams.http.problem import problem, read_model_unavailable
 from streams.readmodel_pool import ReadModelUnavailable
-from users_svc.api.command_sending import USER_COMMANDS, not_ready
+from users_svc.api.command_sending import USER_COMMANDS
 from users_svc.api.deps import UsersApiDeps, users_api_deps
 from users_svc.api.http_answers import user_id_param
 from users_svc.api.routes.users import USERS_QUERY, list_accounts
@@ -39,7 +39,7 @@ async def service_account(deps: UsersApiDeps, account_id: str) -> dict[str, Any]
     try:
         account = await deps.read_model.user(account_id)
     except ReadModelUnavailable:
-        return not_ready()
+        return read_model_unavailable("users")
     if account is None or account.get("kind") != "service":
         return _not_a_service_account(account_id)
     return account

@@ -16,15 +16,10 @@ from streams.http.commands import outcome_response, send_command
 from streams.http.openapi import QueryParam, documented
 from streams.http.paging import PAGE_QUERY, page_params, page_response
 from streams.http.principal import require_principal
-from streams.http.problem import problem
+from streams.http.problem import problem, read_model_unavailable
 from streams.http.query_params import InvalidQuery
 from streams.readmodel_pool import ReadModelUnavailable
-from users_svc.api.command_sending import (
-    USER_COMMANDS,
-    email_subject,
-    not_ready,
-    succeeded,
-)
+from users_svc.api.command_sending import USER_COMMANDS, email_subject, succeeded
 from users_svc.api.deps import in_thread, users_api_deps
 from users_svc.api.http_answers import domain_problem, not_found, user_id_param
 from users_svc.api.readmodel import UserQuery
@@ -146,7 +141,7 @@ async def list_accounts(request: web.Request, kind: str | None = None) -> web.Re
     try:
         page = await users_api_deps(request).read_model.users(query)
     except ReadModelUnavailable:
-        return not_ready()
+        return read_model_unavailable("users")
     return page_response(request, page, query.limit)
 
 
@@ -158,7 +153,7 @@ async def get_user(request: web.Request) -> web.Response:
     try:
         user = await users_api_deps(request).read_model.user(user_id)
     except ReadModelUnavailable:
-        return not_ready()
+        return read_model_unavailable("users")
     return web.json_response(user) if user is not None else not_found(user_id)
 
 

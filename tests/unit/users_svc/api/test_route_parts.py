@@ -17,7 +17,8 @@ from users_svc.api.permissions import RbacPermissions
 from users_svc.api.settings import IdentitySettings
 from users_svc.api.signing.disk_ring import load_or_create_ring
 from users_svc.api.signing.ring import KeyRing
-from users_svc.api.tokens import hash_token, mint_refresh, parse_refresh, seal, unseal
+from users_svc.api.tokens import mint_refresh, parse_refresh, seal, unseal
+from users_svc.domain.token_family import hash_token
 
 ISSUER, AUDIENCE = "dafnck-users", "dafnck-api"
 
